@@ -21,6 +21,7 @@ export const ENGINE_ERROR_CODES = [
   'LOOP_LIMIT',
   'DURATION_INVALID',
   'ENGINE_CLOSED',
+  'EVENT_INVALID',
 ] as const;
 
 export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];

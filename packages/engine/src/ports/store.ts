@@ -55,12 +55,14 @@ export interface PersistedFlowState {
 
 export interface PersistedContext {
   variables: Record<string, unknown>;
-  /** State private to the current node (retries so far, a pending effect, …). */
+  /** State private to the current node (retries so far, a draft, …). */
   local: unknown;
   /** Node entries so far; makes timer ids unique. */
   sequence: number;
-  /** The flow stack of `subflow` calls: where to return, and the caller's variables. */
-  stack?: unknown[];
+  /** The current node's timers, by name. */
+  timers: Array<{ id: string; name: string; at: number }>;
+  /** Whether the node waits for the user or is handed to a human. */
+  status: 'waiting' | 'handoff';
 }
 
 /**
