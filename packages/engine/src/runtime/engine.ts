@@ -299,6 +299,8 @@ export function createEngine(options: EngineOptions): Engine {
     now: number,
     events: EngineEvent[],
     processedId: string | null,
+    /** Whether the step counts as activity: user input or a start, not a timer. */
+    active = true,
   ): Promise<Plan> {
     const key = conversationKey(conversation);
     const version = (record?.version ?? 0) + 1;
@@ -332,7 +334,11 @@ export function createEngine(options: EngineOptions): Engine {
 
     const timers: TimerEntry[] = ended ? [] : context.timers.map((timer) => ({ id: timer.id, at: timer.at, kind: 'node' as const }));
     const sessionTimeout = flow.settings.sessionTimeout === undefined ? null : parseDuration(flow.settings.sessionTimeout);
-    if (!ended && sessionTimeout !== null) timers.push({ id: `expire:${version}`, at: now + sessionTimeout, kind: 'expire' });
+    // The idle clock restarts on activity only: a reminder loop must not keep a session alive forever.
+    const previousExpiry = record?.state ? record.timers.find((timer) => timer.kind === 'expire') : undefined;
+    if (!ended && sessionTimeout !== null) {
+      timers.push(!active && previousExpiry ? previousExpiry : { id: `expire:${version}`, at: now + sessionTimeout, kind: 'expire' });
+    }
 
     const added: OutboxEntry[] = transport
       ? context.outbound.map((message, index) => ({ id: `${key}:${version}:${index}`, message, createdAt: now }))
@@ -477,7 +483,7 @@ export function createEngine(options: EngineOptions): Engine {
         return { record, added: [], result: noChange(stored, stored.status as StepStatus, events, false) };
       }
       const snapshot = restore(compiled, stored);
-      return drive(compiled, (meta) => transition(compiled.machine, snapshot, { type: 'flow.timer', timerId: due.id, meta })[0], stored, stored.conversation, now, events, null);
+      return drive(compiled, (meta) => transition(compiled.machine, snapshot, { type: 'flow.timer', timerId: due.id, meta })[0], stored, stored.conversation, now, events, null, false);
     });
 
   engine.tick = async () => {
