@@ -203,3 +203,24 @@ describe('compileFlow', () => {
     expect(compileFlow(changed)).not.toBe(first);
   });
 });
+
+describe('translations', () => {
+  it('warns when a locale map lacks a locale other texts have', () => {
+    const { warnings, result } = codes(
+      base(
+        [
+          { id: 'a', type: 'message', data: { text: { en: 'Hi', pt: 'Oi', es: 'Hola' } } },
+          { id: 'b', type: 'end', data: { text: { en: 'Bye', pt: 'Tchau' } } },
+        ],
+        [
+          { id: 'e1', source: 'start', target: 'a' },
+          { id: 'e2', source: 'a', target: 'b' },
+        ],
+        { settings: { defaultLocale: 'en' } },
+      ),
+    );
+    expect(warnings).toEqual(['locale.missingTranslation']);
+    expect(result.warnings[0]).toMatchObject({ nodeId: 'b', path: ['nodes', 2, 'data', 'text'] });
+    expect(result.warnings[0]!.message).toContain('es');
+  });
+});

@@ -263,6 +263,8 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
     }
   }
 
+  for (const issue of missingTranslations(raw.nodes, nodeById, settings.defaultLocale)) report(issue);
+
   const flow: Flow = {
     schema: FLOW_SCHEMA_VERSION,
     id: raw.id,
@@ -274,6 +276,50 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
     edges,
   };
   return { ok: true, flow, errors: [], warnings };
+}
+
+const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
+
+/** A text given as a locale map: every key a locale tag, every value a string. */
+function isLocaleMap(value: unknown): value is Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  return entries.length > 0 && entries.every(([key, text]) => LOCALE.test(key) && typeof text === 'string');
+}
+
+/** Locale maps that lack a locale the flow's other texts (or its defaultLocale) have. */
+function missingTranslations(
+  rawNodes: ReadonlyArray<{ id: string }>,
+  nodeById: Map<string, { node: FlowNode; index: number }>,
+  defaultLocale: string | undefined,
+): FlowIssue[] {
+  const maps: Array<{ nodeId: string; index: number; path: Array<string | number>; locales: string[] }> = [];
+  const walk = (value: unknown, nodeId: string, index: number, path: Array<string | number>) => {
+    if (isLocaleMap(value)) maps.push({ nodeId, index, path, locales: Object.keys(value) });
+    else if (Array.isArray(value)) value.forEach((item, position) => walk(item, nodeId, index, [...path, position]));
+    else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) walk(item, nodeId, index, [...path, key]);
+  };
+  for (const { id } of rawNodes) {
+    const entry = nodeById.get(id);
+    if (entry) walk(entry.node.data, id, entry.index, ['nodes', entry.index, 'data']);
+  }
+  if (maps.length === 0) return [];
+  const all = new Set(maps.flatMap((map) => map.locales));
+  if (defaultLocale) all.add(defaultLocale);
+  return maps.flatMap((map) => {
+    const missing = [...all].filter((locale) => !map.locales.includes(locale));
+    return missing.length === 0
+      ? []
+      : [
+          {
+            code: 'locale.missingTranslation' as const,
+            severity: 'warning' as const,
+            message: `This text of node "${map.nodeId}" has no ${missing.join(', ')} translation; the default locale's text is used.`,
+            path: map.path,
+            nodeId: map.nodeId,
+          },
+        ];
+  });
 }
 
 /** Strongly connected groups of nodes that never wait, and that loop (Tarjan's algorithm). */
