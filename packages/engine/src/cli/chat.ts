@@ -64,7 +64,8 @@ class ChatSession {
     this.status = result.status;
     if (result.status === 'ended') {
       const ended = result.events.find((event) => event.type === 'session.ended');
-      const reason = ended && 'reason' in ended ? ` (${String(ended.reason)})` : '';
+      // 'end' is the ordinary way out; any other reason (expired, loop-limit…) is worth showing.
+      const reason = ended && 'reason' in ended && ended.reason !== 'end' ? ` (${String(ended.reason)})` : '';
       this.lastInteractive = undefined;
       this.say(`-- conversation ended${reason}; a new message starts a new one --`);
     } else if (result.status === 'handoff') {

@@ -160,6 +160,8 @@ function buildMachine(
     else if (outcome.end !== undefined) update.exit = { end: outcome.end.reason ?? 'end' };
     else if (outcome.effect !== undefined) {
       update.effect = { nodeId, request: outcome.effect.request, timeoutMs: outcome.effect.timeoutMs };
+    } else if (outcome.call !== undefined) {
+      update.call = { nodeId, flowId: outcome.call.flowId, variables: outcome.call.variables };
     } else {
       const wait = outcome.wait ?? {};
       if (wait.timers) {
@@ -202,6 +204,7 @@ function buildMachine(
         'flow.timer': { actions: { type: 'timer', params: { nodeId } } },
         'flow.effect': { actions: { type: 'effect', params: { nodeId } } },
         'flow.release': { actions: { type: 'release', params: { nodeId } } },
+        'flow.return': { actions: { type: 'return', params: { nodeId } } },
       },
       always: [{ guard: 'overLimit', target: `#${HALTED_STATE}` }, ...targets, { guard: 'exited', target: `#${ENDED_STATE}`, actions: 'markEnded' }],
     };
@@ -224,6 +227,7 @@ function buildMachine(
           status: 'waiting',
           exit: null,
           effect: null,
+          call: null,
         };
         if (entered.entered.length > maxTransitions) return entered;
         const outcome = definitionOf(nodeId).enter(nodeContext(nodeId, entered, metaOf(event)));
@@ -258,6 +262,12 @@ function buildMachine(
         if (!handler) return {};
         return apply(context, nodeId, handler(nodeContext(nodeId, context, event.meta), event.variables));
       }),
+      return: assign(({ context, event }, { nodeId }: { nodeId: string }) => {
+        if (event.type !== 'flow.return' || context.call?.nodeId !== nodeId) return {};
+        const current = { ...context, call: null };
+        const outcome = definitionOf(nodeId).onReturn?.(nodeContext(nodeId, current, event.meta), event.result) ?? { next: 'out' };
+        return { call: null, ...apply(current, nodeId, outcome) };
+      }),
       markEnded: assign(({ context }) => ({
         endReason: context.exit && 'end' in context.exit ? context.exit.end : 'end',
         timers: [],
@@ -290,6 +300,7 @@ function buildMachine(
       entered: [],
       exit: null,
       effect: null,
+      call: null,
       endReason: null,
     }),
     states: states as Record<string, object>,

@@ -1,5 +1,5 @@
 import type { ConversationRef, InboundMessage, OutboundMessage } from '../messages.js';
-import type { EffectResult, NodeEvent } from '../nodes/define.js';
+import type { CallResult, EffectResult, NodeEvent } from '../nodes/define.js';
 import type { PersistedContext } from '../ports/store.js';
 
 /** Facts every event brings into the pure machine: the time and the conversation. */
@@ -12,7 +12,8 @@ export type FlowEvent =
   | { type: 'flow.input'; message: InboundMessage; meta: EventMeta }
   | { type: 'flow.timer'; timerId: string; meta: EventMeta }
   | { type: 'flow.effect'; nodeId: string; result: EffectResult; meta: EventMeta }
-  | { type: 'flow.release'; variables: Record<string, unknown>; meta: EventMeta };
+  | { type: 'flow.release'; variables: Record<string, unknown>; meta: EventMeta }
+  | { type: 'flow.return'; result: CallResult; meta: EventMeta };
 
 export interface FlowInput {
   variables: Record<string, unknown>;
@@ -29,6 +30,13 @@ export interface EffectRequest {
   timeoutMs: number | undefined;
 }
 
+/** A flow the current node asked to run; the runtime starts it and answers with `flow.return`. */
+export interface CallRequest {
+  nodeId: string;
+  flowId: string;
+  variables: Record<string, unknown>;
+}
+
 /** The machine context: what persists, plus what one step collects (reset before each step). */
 export interface FlowContext extends PersistedContext {
   outbound: OutboundMessage[];
@@ -37,6 +45,7 @@ export interface FlowContext extends PersistedContext {
   entered: string[];
   exit: Exit | null;
   effect: EffectRequest | null;
+  call: CallRequest | null;
   /** Why the flow ended, once it has. */
   endReason: string | null;
 }
@@ -54,6 +63,7 @@ export function stepContext(persisted: PersistedContext): FlowContext {
     entered: [],
     exit: null,
     effect: null,
+    call: null,
     endReason: null,
   };
 }

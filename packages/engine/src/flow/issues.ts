@@ -24,6 +24,7 @@ export const FLOW_ISSUE_CODES = [
   'locale.missingTranslation',
   'action.unknown',
   'subflow.unknownFlow',
+  'migration.unknownTarget',
 ] as const;
 
 export type FlowIssueCode = (typeof FLOW_ISSUE_CODES)[number];

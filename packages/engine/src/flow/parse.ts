@@ -206,6 +206,11 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
       report({ code: 'command.unknownTarget', severity: 'error', message: `Command "${command.keywords[0]}" goes to "${command.target}", which does not exist.`, path: ['settings', 'commands', index, 'target'] });
     }
   });
+  for (const [from, to] of Object.entries(raw.migrate?.nodes ?? {})) {
+    if (!exists(to)) {
+      report({ code: 'migration.unknownTarget', severity: 'error', message: `The migration maps "${from}" to "${to}", which does not exist.`, path: ['migrate', 'nodes', from] });
+    }
+  }
   if (settings.sessionTimeout !== undefined && parseDuration(settings.sessionTimeout) === null) {
     report({ code: 'duration.invalid', severity: 'error', message: `sessionTimeout "${settings.sessionTimeout}" is not a duration.`, path: ['settings', 'sessionTimeout'] });
   }
@@ -274,6 +279,7 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
     variables: raw.variables ?? [],
     nodes,
     edges,
+    ...(raw.migrate ? { migrate: raw.migrate } : {}),
   };
   return { ok: true, flow, errors: [], warnings };
 }

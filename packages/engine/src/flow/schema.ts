@@ -45,6 +45,12 @@ export const flowDocumentSchema = z.looseObject({
   variables: z.array(variableSchema).optional(),
   nodes: z.array(nodeEnvelopeSchema),
   edges: z.array(edgeSchema),
+  migrate: z
+    .object({
+      from: z.array(z.number().int().nonnegative()).min(1),
+      nodes: z.record(z.string(), z.string().min(1)).optional(),
+    })
+    .optional(),
 });
 
 export type FlowSettings = z.infer<typeof settingsSchema>;
@@ -60,6 +66,11 @@ export interface Flow {
   variables: FlowVariable[];
   nodes: FlowNode[];
   edges: FlowEdge[];
+  /**
+   * Moves live sessions of older versions to this one: `from` lists the versions, `nodes` maps an old
+   * node id to its id here (unlisted ids are kept). A session whose node has no counterpart stays.
+   */
+  migrate?: { from: number[]; nodes?: Record<string, string> };
 }
 
 export interface FlowNode {

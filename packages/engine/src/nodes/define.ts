@@ -66,7 +66,7 @@ export interface NodeOutcome<Local = unknown> {
   /** Node-local state kept while the conversation stays in this node (retries, a draft…). */
   local?: Local;
   events?: NodeEvent[];
-  /** Leave through this handle. A handle without an edge ends the conversation. */
+  /** Leave through this handle. A handle without an edge ends the conversation (or the called flow). */
   next?: string;
   /** Continue at this node id (must be listed by `jumpTargets`). */
   jump?: string;
@@ -76,7 +76,14 @@ export interface NodeOutcome<Local = unknown> {
   effect?: { request: unknown; timeoutMs?: number };
   /** End the conversation. */
   end?: { reason?: string };
+  /** Run another flow with these variables; when it ends, `onReturn` gets its variables. */
+  call?: { flowId: string; variables: Record<string, unknown> };
 }
+
+/** How a called flow (`call` outcome) came back. */
+export type CallResult =
+  | { ok: true; variables: Record<string, unknown>; reason: string }
+  | { ok: false; reason: 'unknown-flow' | 'depth-exceeded' };
 
 /** Services the engine hands to effects. */
 export interface EffectServices {
@@ -146,6 +153,8 @@ export interface NodeDefinition<Data = unknown, Local = unknown> {
   onTimer?(context: NodeContext<Data, Local>, name: string): NodeOutcome<Local>;
   onEffectResult?(context: NodeContext<Data, Local>, result: EffectResult): NodeOutcome<Local>;
   onRelease?(context: NodeContext<Data, Local>, variables: Record<string, unknown>): NodeOutcome<Local>;
+  /** Continues after a flow this node called (`call` outcome) ended. */
+  onReturn?(context: NodeContext<Data, Local>, result: CallResult): NodeOutcome<Local>;
   /** The I/O behind an `effect` outcome. Its result (or error) goes to `onEffectResult`. */
   runEffect?(request: unknown, context: EffectContext<Data>): Promise<unknown>;
 }

@@ -1,16 +1,19 @@
 import { engineError } from '../errors.js';
+import { actionNode } from './action.js';
 import { buttonsNode } from './buttons.js';
 import { conditionNode } from './condition.js';
 import type { AnyNodeDefinition } from './define.js';
 import { delayNode } from './delay.js';
 import { endNode } from './end.js';
 import { handoffNode } from './handoff.js';
+import { httpNode } from './http.js';
 import { jumpNode } from './jump.js';
 import { listNode } from './list.js';
 import { messageNode } from './message.js';
 import { questionNode } from './question.js';
 import { setNode } from './set.js';
 import { startNode } from './start.js';
+import { subflowNode } from './subflow.js';
 
 /** The node types every engine knows. */
 export const coreNodes: readonly AnyNodeDefinition[] = [
@@ -21,9 +24,12 @@ export const coreNodes: readonly AnyNodeDefinition[] = [
   listNode,
   conditionNode,
   setNode,
+  httpNode,
   delayNode,
   jumpNode,
   handoffNode,
+  subflowNode,
+  actionNode,
   endNode,
 ];
 

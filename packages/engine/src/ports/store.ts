@@ -51,6 +51,17 @@ export interface PersistedFlowState {
   node: string;
   /** Flow variables and the node-local state, as the machine's context keeps them. */
   context: PersistedContext;
+  /** The callers of a running subflow, innermost last: where to return, with their state. */
+  stack?: StackFrame[];
+}
+
+/** A flow waiting for the subflow it called. */
+export interface StackFrame {
+  flowId: string;
+  flowVersion: number;
+  /** The calling `subflow` node. */
+  node: string;
+  context: PersistedContext;
 }
 
 export interface PersistedContext {

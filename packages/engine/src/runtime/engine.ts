@@ -14,7 +14,7 @@ import {
 import type { ActionHandler, AnyNodeDefinition, EffectResult, HttpOptions } from '../nodes/define.js';
 import { startMatches } from '../nodes/start.js';
 import { type Clock, systemClock } from '../ports/clock.js';
-import type { OutboxEntry, SessionRecord, Store, TimerEntry } from '../ports/store.js';
+import type { OutboxEntry, SessionRecord, StackFrame, Store, TimerEntry } from '../ports/store.js';
 import type { Transport } from '../ports/transport.js';
 import { createMemoryStore } from './memory-store.js';
 import { KeyedQueue } from './queue.js';
@@ -31,11 +31,21 @@ export interface EngineLimits {
   maxCommitAttempts?: number;
   /** Sessions kept in the hot-session cache (0 turns it off). Default 10 000. */
   hotSessions?: number;
+  /** How deep `subflow` calls may nest. Default 8. */
+  maxSubflowDepth?: number;
 }
 
 export interface EngineOptions {
-  /** Flow documents (as the editor saves them). The first whose start triggers match picks a new conversation. */
+  /**
+   * Flow documents (as the editor saves them). The newest version of each flow id starts new
+   * conversations; the first whose start triggers match a first message picks it.
+   */
   flows: readonly unknown[];
+  /**
+   * Loads a flow version the engine does not hold (a session pinned to it, started by another
+   * process or before a restart). Return undefined when it no longer exists.
+   */
+  loadFlow?: (flowId: string, version: number) => unknown | Promise<unknown>;
   /** Where sessions live. Default: a memory store. */
   store?: Store;
   /** Sends replies. Without one, each step returns its replies for the host to send. */
@@ -102,6 +112,7 @@ export function createEngine(options: EngineOptions): Engine {
     processedIds: options.limits?.processedIds ?? 50,
     maxCommitAttempts: options.limits?.maxCommitAttempts ?? 25,
     hotSessions: options.limits?.hotSessions ?? 10_000,
+    maxSubflowDepth: options.limits?.maxSubflowDepth ?? 8,
   };
   const actions = options.actions ?? {};
   const compileOptions = {
@@ -110,17 +121,22 @@ export function createEngine(options: EngineOptions): Engine {
     maxTransitionsPerStep: limits.maxTransitionsPerStep,
   };
 
-  const flows: CompiledFlow[] = [];
+  // Every flow version the engine has seen stays here, so live sessions keep their pinned version.
   const byVersion = new Map<string, CompiledFlow>();
-  const latest = new Map<string, CompiledFlow>();
-  for (const document of options.flows) {
-    const compiled = compileFlow(document, compileOptions);
-    flows.push(compiled);
-    byVersion.set(`${compiled.flow.id}@${compiled.flow.version}`, compiled);
-    const current = latest.get(compiled.flow.id);
-    if (!current || current.flow.version < compiled.flow.version) latest.set(compiled.flow.id, compiled);
-  }
-  const routable = [...latest.values()];
+  let latest = new Map<string, CompiledFlow>();
+  let routable: CompiledFlow[] = [];
+  const install = (documents: readonly unknown[]) => {
+    const next = new Map<string, CompiledFlow>();
+    for (const document of documents) {
+      const compiled = compileFlow(document, compileOptions);
+      byVersion.set(`${compiled.flow.id}@${compiled.flow.version}`, compiled);
+      const current = next.get(compiled.flow.id);
+      if (!current || current.flow.version < compiled.flow.version) next.set(compiled.flow.id, compiled);
+    }
+    latest = next;
+    routable = [...next.values()];
+  };
+  install(options.flows);
 
   const emitter = new EventEmitter<EngineEventMap>();
   const queue = new KeyedQueue();
@@ -287,13 +303,19 @@ export function createEngine(options: EngineOptions): Engine {
 
   type Snapshot = ReturnType<typeof transition<CompiledFlow['machine']>>[0];
 
+  /** Where a step begins: the running flow's snapshot after the first event, and its callers. */
+  interface Begin {
+    compiled: CompiledFlow;
+    first: (meta: EventMeta) => Snapshot;
+    stack: StackFrame[];
+  }
+
   /**
-   * Drives the machine: one event, then the effects it asks for, until it waits or ends.
-   * Returns the plan to commit.
+   * Drives the machines: the first event, then the effects and subflow calls they ask for, until
+   * the conversation waits or ends. Returns the plan to commit.
    */
   async function drive(
-    compiled: CompiledFlow,
-    first: (meta: EventMeta) => Snapshot,
+    begin: Begin,
     record: SessionRecord | null,
     conversation: ConversationRef,
     now: number,
@@ -305,32 +327,80 @@ export function createEngine(options: EngineOptions): Engine {
     const key = conversationKey(conversation);
     const version = (record?.version ?? 0) + 1;
     const meta: EventMeta = { now, conversation };
-    let snapshot = first(meta);
-    while (snapshot.status === 'active' && snapshot.context.effect) {
-      const result = await runEffect(compiled, snapshot.context, meta, key, version, events);
-      const event: FlowEvent = { type: 'flow.effect', nodeId: snapshot.context.effect.nodeId, result, meta };
-      snapshot = transition(compiled.machine, snapshot, event)[0];
+    let compiled = begin.compiled;
+    const stack = [...begin.stack];
+    let snapshot = begin.first(meta);
+    const outbound: OutboundMessage[] = [];
+    const entered: Array<{ compiled: CompiledFlow; nodeId: string }> = [];
+    const nodeEvents: FlowContext['events'] = [];
+    // What one machine did, collected when the step leaves it (a call, a return) and at the end.
+    const harvest = (from: CompiledFlow, context: FlowContext) => {
+      outbound.push(...context.outbound);
+      for (const nodeId of context.entered) entered.push({ compiled: from, nodeId });
+      nodeEvents.push(...context.events);
+    };
+    let halted = false;
+    for (let rounds = 0; ; rounds++) {
+      if (rounds > limits.maxTransitionsPerStep) {
+        halted = true;
+        break;
+      }
+      const context = snapshot.context;
+      if (snapshot.status === 'active' && context.effect) {
+        const result = await runEffect(compiled, context, meta, key, version, events);
+        snapshot = transition(compiled.machine, snapshot, { type: 'flow.effect', nodeId: context.effect.nodeId, result, meta })[0];
+        continue;
+      }
+      if (snapshot.status === 'active' && context.call) {
+        const child = latest.get(context.call.flowId);
+        if (!child || stack.length >= limits.maxSubflowDepth) {
+          const reason = child ? 'depth-exceeded' : 'unknown-flow';
+          snapshot = transition(compiled.machine, snapshot, { type: 'flow.return', result: { ok: false, reason }, meta })[0];
+          continue;
+        }
+        harvest(compiled, context);
+        stack.push({ flowId: compiled.flow.id, flowVersion: compiled.flow.version, node: context.call.nodeId, context: persistedContext(context) });
+        const variables = { ...initialVariables(child, conversation, undefined, {}), ...context.call.variables };
+        compiled = child;
+        snapshot = initialTransition(child.machine, { variables, meta })[0];
+        continue;
+      }
+      if (snapshot.status === 'done' && String(snapshot.value) !== HALTED_STATE && stack.length > 0) {
+        harvest(compiled, context);
+        const frame = stack.pop()!;
+        const caller = byVersion.get(`${frame.flowId}@${frame.flowVersion}`);
+        const state = caller?.stateOf(frame.node);
+        if (!caller || !state) throw engineError('SESSION_CORRUPT', `session ${key} returns to flow "${frame.flowId}" v${frame.flowVersion}, which is gone`);
+        const resumed = caller.machine.resolveState({ value: state, context: { ...stepContext(frame.context), call: { nodeId: frame.node, flowId: compiled.flow.id, variables: {} } } });
+        const result = { ok: true as const, variables: context.variables, reason: context.endReason ?? 'end' };
+        compiled = caller;
+        snapshot = transition(caller.machine, resumed, { type: 'flow.return', result, meta })[0];
+        continue;
+      }
+      break;
     }
+    harvest(compiled, snapshot.context);
     const context = snapshot.context;
     const flow = compiled.flow;
-    for (const nodeId of context.entered.slice(0, limits.maxTransitionsPerStep)) {
-      events.push({ type: 'node.entered', conversationKey: key, flowId: flow.id, nodeId, nodeType: compiled.node(nodeId)!.node.type });
+    if (entered.length > limits.maxTransitionsPerStep || String(snapshot.value) === HALTED_STATE) halted = true;
+    for (const { compiled: from, nodeId } of entered.slice(0, limits.maxTransitionsPerStep)) {
+      events.push({ type: 'node.entered', conversationKey: key, flowId: from.flow.id, nodeId, nodeType: from.node(nodeId)!.node.type });
     }
-    for (const { type, nodeId, ...fields } of context.events) {
+    for (const { type, nodeId, ...fields } of nodeEvents) {
       events.push({ ...fields, type: type as `node.${string}`, conversationKey: key, nodeId });
     }
-    const stateValue = String(snapshot.value);
-    const ended = snapshot.status === 'done';
-    if (stateValue === HALTED_STATE) {
+    if (halted) {
       events.push({
         type: 'error',
         conversationKey: key,
         code: 'LOOP_LIMIT',
-        message: `more than ${limits.maxTransitionsPerStep} node entries in one step; the conversation was ended`,
+        message: `more than ${limits.maxTransitionsPerStep} transitions in one step; the conversation was ended`,
       });
     }
-    if (ended) events.push({ type: 'session.ended', conversationKey: key, flowId: flow.id, reason: context.endReason ?? 'end' });
-    const nodeId = ended ? (context.entered.at(-1) ?? null) : compiled.nodeOf(stateValue)!;
+    const ended = halted || snapshot.status === 'done';
+    const rootFlowId = stack[0]?.flowId ?? flow.id;
+    if (ended) events.push({ type: 'session.ended', conversationKey: key, flowId: rootFlowId, reason: halted ? 'loop-limit' : (context.endReason ?? 'end') });
+    const nodeId = ended ? (entered.at(-1)?.nodeId ?? null) : compiled.nodeOf(String(snapshot.value))!;
 
     const timers: TimerEntry[] = ended ? [] : context.timers.map((timer) => ({ id: timer.id, at: timer.at, kind: 'node' as const }));
     const sessionTimeout = flow.settings.sessionTimeout === undefined ? null : parseDuration(flow.settings.sessionTimeout);
@@ -341,7 +411,7 @@ export function createEngine(options: EngineOptions): Engine {
     }
 
     const added: OutboxEntry[] = transport
-      ? context.outbound.map((message, index) => ({ id: `${key}:${version}:${index}`, message, createdAt: now }))
+      ? outbound.map((message, index) => ({ id: `${key}:${version}:${index}`, message, createdAt: now }))
       : [];
     const processed = processedId === null ? (record?.processed ?? []) : [...(record?.processed ?? []), processedId].slice(-limits.processedIds);
     const status: StepStatus = ended ? 'ended' : context.status;
@@ -352,7 +422,14 @@ export function createEngine(options: EngineOptions): Engine {
       status,
       state: ended
         ? null
-        : { schemaVersion: 1, flowId: flow.id, flowVersion: flow.version, node: nodeId!, context: persistedContext(context) },
+        : {
+            schemaVersion: 1,
+            flowId: flow.id,
+            flowVersion: flow.version,
+            node: nodeId!,
+            context: persistedContext(context),
+            ...(stack.length > 0 ? { stack } : {}),
+          },
       timers,
       dueAt: timers.length === 0 ? null : Math.min(...timers.map((timer) => timer.at)),
       outbox: [...(record?.outbox ?? []), ...added],
@@ -362,32 +439,69 @@ export function createEngine(options: EngineOptions): Engine {
     return {
       record: next,
       added,
-      result: { outbound: context.outbound, status, nodeId, variables: context.variables, events, duplicate: false },
+      result: { outbound, status, nodeId, variables: context.variables, events, duplicate: false },
     };
   }
 
-  /** The compiled flow a live session is pinned to, or null if it is gone. */
-  const pinned = (record: SessionRecord | null) => {
-    if (!record?.state || record.status === 'ended') return null;
-    return byVersion.get(`${record.state.flowId}@${record.state.flowVersion}`) ?? null;
+  /** Compiles a flow version the engine does not hold, through `loadFlow`. */
+  const loadVersion = async (flowId: string, version: number): Promise<CompiledFlow | undefined> => {
+    const known = byVersion.get(`${flowId}@${version}`);
+    if (known || !options.loadFlow) return known;
+    const document = await options.loadFlow(flowId, version);
+    if (document === undefined || document === null) return undefined;
+    const compiled = compileFlow(document, compileOptions);
+    byVersion.set(`${flowId}@${version}`, compiled);
+    return compiled;
   };
 
-  /** The session's snapshot, restored from the record. */
-  const restore = (compiled: CompiledFlow, record: SessionRecord) => {
-    const state = compiled.stateOf(record.state!.node);
-    if (!state) throw engineError('SESSION_CORRUPT', `session ${record.key} is at node "${record.state!.node}", which flow "${compiled.flow.id}" does not have`);
-    return compiled.machine.resolveState({ value: state, context: stepContext(record.state!.context) });
-  };
+  /**
+   * A live session's flow and snapshot: the version it is pinned to, or the newest version when
+   * that one declares a migration from it. Null when the flow is gone.
+   */
+  async function resume(record: SessionRecord): Promise<{ compiled: CompiledFlow; snapshot: Snapshot; stack: StackFrame[] } | null> {
+    const state = record.state!;
+    let compiled: CompiledFlow | undefined;
+    let node = state.node;
+    const newest = latest.get(state.flowId);
+    if (newest && newest.flow.version !== state.flowVersion && newest.flow.migrate?.from.includes(state.flowVersion)) {
+      const mapped = newest.flow.migrate.nodes?.[state.node] ?? state.node;
+      if (newest.stateOf(mapped)) {
+        compiled = newest;
+        node = mapped;
+      }
+    }
+    compiled ??= await loadVersion(state.flowId, state.flowVersion);
+    if (!compiled) return null;
+    const stack = state.stack ?? [];
+    for (const frame of stack) if (!(await loadVersion(frame.flowId, frame.flowVersion))) return null;
+    const value = compiled.stateOf(node);
+    if (!value) throw engineError('SESSION_CORRUPT', `session ${record.key} is at node "${node}", which flow "${compiled.flow.id}" v${compiled.flow.version} does not have`);
+    return { compiled, stack, snapshot: compiled.machine.resolveState({ value, context: stepContext(state.context) }) };
+  }
 
-  /** Ends a live session whose flow is gone or whose idle time ran out; returns the record as if it had ended. */
-  const expireIfDue = (record: SessionRecord | null, now: number, events: EngineEvent[]): SessionRecord | null => {
-    if (!record?.state || record.status === 'ended') return record;
-    const expired = record.timers.some((timer) => timer.kind === 'expire' && timer.at <= now);
-    const gone = pinned(record) === null;
-    if (!expired && !gone) return record;
-    events.push({ type: 'session.ended', conversationKey: record.key, flowId: record.state.flowId, reason: expired ? 'expired' : 'flow-removed' });
+  const isLive = (record: SessionRecord | null): record is SessionRecord => Boolean(record?.state) && record!.status !== 'ended';
+  const isExpired = (record: SessionRecord, now: number) => record.timers.some((timer) => timer.kind === 'expire' && timer.at <= now);
+
+  /** The record as if its session had ended (not yet committed). */
+  const endSession = (record: SessionRecord, events: EngineEvent[], reason: string): SessionRecord => {
+    events.push({ type: 'session.ended', conversationKey: record.key, flowId: record.state!.stack?.[0]?.flowId ?? record.state!.flowId, reason });
     return { ...record, status: 'ended', state: null, timers: [], dueAt: null };
   };
+
+  /** A live session ready for its next event; or, if it expired or lost its flow, the ended record. */
+  async function prepare(stored: SessionRecord | null, now: number, events: EngineEvent[]) {
+    if (!isLive(stored)) return { record: stored, resumed: null };
+    if (isExpired(stored, now)) return { record: endSession(stored, events, 'expired'), resumed: null };
+    const resumed = await resume(stored);
+    return resumed ? { record: stored, resumed } : { record: endSession(stored, events, 'flow-removed'), resumed: null };
+  }
+
+  /** Commits an ended-by-the-runtime record with nothing else to do. */
+  const closeOnly = (record: SessionRecord, now: number, result: StepResult): Plan => ({
+    record: { ...record, version: record.version + 1, updatedAt: now },
+    added: [],
+    result,
+  });
 
   const initialVariables = (compiled: CompiledFlow, conversation: ConversationRef, contact: { name?: string } | undefined, extra: Record<string, unknown>) => {
     const variables: Record<string, unknown> = {};
@@ -419,47 +533,50 @@ export function createEngine(options: EngineOptions): Engine {
       const events: EngineEvent[] = [];
       if (stored?.processed.includes(message.id)) return noChange(stored, stored.status === 'active' ? 'waiting' : (stored.status as StepStatus), events, true);
       events.push({ type: 'message.received', conversationKey: key, messageId: message.id, messageType: message.type });
-      const record = expireIfDue(stored, now, events);
-      const compiled = pinned(record);
-      if (compiled && record) {
-        const snapshot = restore(compiled, record);
-        return drive(compiled, (meta) => transition(compiled.machine, snapshot, { type: 'flow.input', message, meta })[0], record, conversation, now, events, message.id);
+      const { record, resumed } = await prepare(stored, now, events);
+      if (resumed) {
+        const { compiled, snapshot, stack } = resumed;
+        const first = (meta: EventMeta) => transition(compiled.machine, snapshot, { type: 'flow.input', message, meta })[0];
+        return drive({ compiled, first, stack }, record, conversation, now, events, message.id);
       }
       const chosen = routable.find((candidate) => startMatches(candidate.start.data, message));
       if (!chosen) {
         // Nothing to run; an expired session is still closed so its timers stop.
-        if (record !== stored && record) return { record: { ...record, version: record.version + 1, updatedAt: now }, added: [], result: noChange(null, 'unrouted', events, false) };
-        return noChange(null, 'unrouted', events, false);
+        const unrouted = noChange(null, 'unrouted', events, false);
+        return record && record !== stored ? closeOnly(record, now, unrouted) : unrouted;
       }
       events.push({ type: 'session.started', conversationKey: key, flowId: chosen.flow.id, flowVersion: chosen.flow.version });
       const variables = initialVariables(chosen, conversation, event.contact, { $input: inboundText(message) });
-      return drive(chosen, (meta) => initialTransition(chosen.machine, { variables, meta })[0], record, conversation, now, events, message.id);
+      const first = (meta: EventMeta) => initialTransition(chosen.machine, { variables, meta })[0];
+      return drive({ compiled: chosen, first, stack: [] }, record, conversation, now, events, message.id);
     });
   };
 
   engine.start = async (conversation, { flowId, variables = {}, contact }) => {
-    const chosen = latest.get(flowId);
-    if (!chosen) throw engineError('FLOW_NOT_FOUND', `no flow "${flowId}"`, { details: { flowId } });
     const key = conversationKey(conversation);
     return step(conversation, async (stored, now) => {
+      const chosen = latest.get(flowId);
+      if (!chosen) throw engineError('FLOW_NOT_FOUND', `no flow "${flowId}"`, { details: { flowId } });
       const events: EngineEvent[] = [];
-      if (stored?.state && stored.status !== 'ended') {
-        events.push({ type: 'session.ended', conversationKey: key, flowId: stored.state.flowId, reason: 'replaced' });
-      }
+      const record = isLive(stored) ? endSession(stored, events, 'replaced') : stored;
       events.push({ type: 'session.started', conversationKey: key, flowId: chosen.flow.id, flowVersion: chosen.flow.version });
       const initial = initialVariables(chosen, conversation, contact, variables);
-      return drive(chosen, (meta) => initialTransition(chosen.machine, { variables: initial, meta })[0], stored, conversation, now, events, null);
+      const first = (meta: EventMeta) => initialTransition(chosen.machine, { variables: initial, meta })[0];
+      return drive({ compiled: chosen, first, stack: [] }, record, conversation, now, events, null);
     });
   };
 
   engine.release = async (conversation, { variables = {} } = {}) =>
     step(conversation, async (stored, now) => {
       const events: EngineEvent[] = [];
-      const record = expireIfDue(stored, now, events);
-      const compiled = pinned(record);
-      if (!compiled || !record || record.status !== 'handoff') return noChange(record, record?.state ? (record.status as StepStatus) : 'ended', events, false);
-      const snapshot = restore(compiled, record);
-      return drive(compiled, (meta) => transition(compiled.machine, snapshot, { type: 'flow.release', variables, meta })[0], record, conversation, now, events, null);
+      const { record, resumed } = await prepare(stored, now, events);
+      if (!resumed || record!.status !== 'handoff') {
+        const unchanged = noChange(record, isLive(record) ? (record.status as StepStatus) : 'ended', events, false);
+        return record && record !== stored ? closeOnly(record, now, unchanged) : unchanged;
+      }
+      const { compiled, snapshot, stack } = resumed;
+      const first = (meta: EventMeta) => transition(compiled.machine, snapshot, { type: 'flow.release', variables, meta })[0];
+      return drive({ compiled, first, stack }, record, conversation, now, events, null);
     });
 
   /** Fires the earliest due timer of one session, if it still has one. */
@@ -469,21 +586,20 @@ export function createEngine(options: EngineOptions): Engine {
       const due = stored?.timers.filter((timer) => timer.at <= now).sort((a, b) => a.at - b.at)[0];
       if (!stored || !due) return noChange(stored, 'waiting', events, false);
       const key = stored.key;
-      if (due.kind === 'expire') {
-        const ended = expireIfDue(stored, now, events)!;
-        events.push({ type: 'timer.fired', conversationKey: key, timerId: due.id, stale: false });
-        return { record: { ...ended, version: stored.version + 1, updatedAt: now }, added: [], result: noChange(null, 'ended', events, false) };
-      }
-      const compiled = pinned(stored);
-      const live = compiled ? stored.state!.context.timers.some((timer) => timer.id === due.id) : false;
-      events.push({ type: 'timer.fired', conversationKey: key, timerId: due.id, stale: !live });
-      if (!compiled || !live) {
+      events.push({ type: 'timer.fired', conversationKey: key, timerId: due.id, stale: false });
+      const { record, resumed } = await prepare(stored, now, events);
+      const live = resumed !== null && resumed.snapshot.context.timers.some((timer) => timer.id === due.id);
+      if (!resumed || !live) {
+        if (record !== stored) return closeOnly(record!, now, noChange(null, 'ended', events, false));
+        // A timer of a node the session has left: drop it, run nothing.
+        (events.at(-1) as { stale: boolean }).stale = true;
         const timers = stored.timers.filter((timer) => timer !== due);
-        const record = { ...stored, version: stored.version + 1, timers, dueAt: timers.length ? Math.min(...timers.map((timer) => timer.at)) : null };
-        return { record, added: [], result: noChange(stored, stored.status as StepStatus, events, false) };
+        const dropped = { ...stored, timers, dueAt: timers.length ? Math.min(...timers.map((timer) => timer.at)) : null };
+        return closeOnly(dropped, now, noChange(stored, stored.status as StepStatus, events, false));
       }
-      const snapshot = restore(compiled, stored);
-      return drive(compiled, (meta) => transition(compiled.machine, snapshot, { type: 'flow.timer', timerId: due.id, meta })[0], stored, stored.conversation, now, events, null, false);
+      const { compiled, snapshot, stack } = resumed;
+      const first = (meta: EventMeta) => transition(compiled.machine, snapshot, { type: 'flow.timer', timerId: due.id, meta })[0];
+      return drive({ compiled, first, stack }, stored, stored.conversation, now, events, null, false);
     });
 
   engine.tick = async () => {
@@ -532,6 +648,8 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   engine.reportStatus = (event) => emit(event);
+
+  engine.setFlows = (documents) => install(documents);
 
   engine.close = async () => {
     if (closed) return;

@@ -52,6 +52,12 @@ export interface Engine extends EventEmitter<EngineEventMap> {
   tick(): Promise<StepResult[]>;
   /** Delivers outbox entries left by a crash. Returns how many were delivered. */
   recover(options?: { olderThanMs?: number }): Promise<number>;
+  /**
+   * Replaces the flows that start new conversations. Live sessions keep the version they started
+   * on, unless the new version declares a migration (`migrate`) from it. Throws FLOW_INVALID and
+   * changes nothing if a flow is invalid.
+   */
+  setFlows(flows: readonly unknown[]): void;
   /** Reports a provider status (delivered, read, failed) as an engine event. */
   reportStatus(event: Extract<EngineEvent, { type: 'message.delivered' | 'message.read' | 'message.failed' }>): void;
   /** Waits for steps in flight, then closes the store. */
