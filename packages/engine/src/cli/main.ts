@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import { chatCommand } from './chat.js';
 import { type CliCommand, type CliIo, EXIT, writeLine } from './command.js';
+import { graphCommand } from './graph.js';
+import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
 /**
  * The `botpe` sub-commands, in the order `--help` lists them.
  * To add one (`test`, `graph`, …): write `src/cli/<name>.ts` exporting a `CliCommand`, and list it here.
  */
-export const commands: readonly CliCommand[] = [validateCommand, chatCommand];
+export const commands: readonly CliCommand[] = [validateCommand, chatCommand, testCommand, graphCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((command) => command.name.length));

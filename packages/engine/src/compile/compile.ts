@@ -114,10 +114,10 @@ function buildMachine(
   defaultLocale: string,
   maxTransitions: number,
 ) {
-  const edges = new Map<string, Array<{ handle: string; target: string }>>();
+  const edges = new Map<string, Array<{ id: string; handle: string; target: string }>>();
   for (const edge of flow.edges) {
     const list = edges.get(edge.source) ?? [];
-    list.push({ handle: edge.sourceHandle, target: edge.target });
+    list.push({ id: edge.id, handle: edge.sourceHandle, target: edge.target });
     edges.get(edge.source) ?? edges.set(edge.source, list);
   }
   const commands = (flow.settings.commands ?? []).map((command) => ({
@@ -180,6 +180,7 @@ function buildMachine(
       ...(edges.get(nodeId) ?? []).map((edge) => ({
         guard: { type: 'exitHandle' as const, params: { handle: edge.handle } },
         target: `#${stateByNode.get(edge.target)}`,
+        actions: { type: 'traverse' as const, params: { edgeId: edge.id } },
         reenter: true,
       })),
       ...(definition.jumpTargets?.(node.data) ?? []).map((target) => ({
@@ -268,6 +269,7 @@ function buildMachine(
         const outcome = definitionOf(nodeId).onReturn?.(nodeContext(nodeId, current, event.meta), event.result) ?? { next: 'out' };
         return { call: null, ...apply(current, nodeId, outcome) };
       }),
+      traverse: assign(({ context }, { edgeId }: { edgeId: string }) => ({ traversed: [...context.traversed, edgeId] })),
       markEnded: assign(({ context }) => ({
         endReason: context.exit && 'end' in context.exit ? context.exit.end : 'end',
         timers: [],
@@ -298,6 +300,7 @@ function buildMachine(
       outbound: [],
       events: [],
       entered: [],
+      traversed: [],
       exit: null,
       effect: null,
       call: null,

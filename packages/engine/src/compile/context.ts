@@ -43,6 +43,8 @@ export interface FlowContext extends PersistedContext {
   events: Array<NodeEvent & { nodeId: string }>;
   /** Node ids entered during this step, in order (also the loop guard's count). */
   entered: string[];
+  /** Edge ids followed during this step, in order (for flow coverage). */
+  traversed: string[];
   exit: Exit | null;
   effect: EffectRequest | null;
   call: CallRequest | null;
@@ -61,6 +63,7 @@ export function stepContext(persisted: PersistedContext): FlowContext {
     outbound: [],
     events: [],
     entered: [],
+    traversed: [],
     exit: null,
     effect: null,
     call: null,

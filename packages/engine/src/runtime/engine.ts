@@ -332,11 +332,13 @@ export function createEngine(options: EngineOptions): Engine {
     let snapshot = begin.first(meta);
     const outbound: OutboundMessage[] = [];
     const entered: Array<{ compiled: CompiledFlow; nodeId: string }> = [];
+    const traversed: Array<{ compiled: CompiledFlow; edgeId: string }> = [];
     const nodeEvents: FlowContext['events'] = [];
     // What one machine did, collected when the step leaves it (a call, a return) and at the end.
     const harvest = (from: CompiledFlow, context: FlowContext) => {
       outbound.push(...context.outbound);
       for (const nodeId of context.entered) entered.push({ compiled: from, nodeId });
+      for (const edgeId of context.traversed) traversed.push({ compiled: from, edgeId });
       nodeEvents.push(...context.events);
     };
     let halted = false;
@@ -385,6 +387,9 @@ export function createEngine(options: EngineOptions): Engine {
     if (entered.length > limits.maxTransitionsPerStep || String(snapshot.value) === HALTED_STATE) halted = true;
     for (const { compiled: from, nodeId } of entered.slice(0, limits.maxTransitionsPerStep)) {
       events.push({ type: 'node.entered', conversationKey: key, flowId: from.flow.id, nodeId, nodeType: from.node(nodeId)!.node.type });
+    }
+    for (const { compiled: from, edgeId } of traversed.slice(0, limits.maxTransitionsPerStep)) {
+      events.push({ type: 'edge.traversed', conversationKey: key, flowId: from.flow.id, edgeId });
     }
     for (const { type, nodeId, ...fields } of nodeEvents) {
       events.push({ ...fields, type: type as `node.${string}`, conversationKey: key, nodeId });

@@ -12,6 +12,7 @@ export type EngineEvent =
   | { type: 'message.failed'; conversationKey: string; outboxId: string; code: string; message: string }
   | { type: 'message.delivered' | 'message.read'; conversationKey: string; providerMessageId: string; timestamp: number }
   | { type: 'node.entered'; conversationKey: string; flowId: string; nodeId: string; nodeType: string }
+  | { type: 'edge.traversed'; conversationKey: string; flowId: string; edgeId: string }
   | { type: 'effect.failed'; conversationKey: string; nodeId: string; code: string; message: string }
   | { type: 'timer.fired'; conversationKey: string; timerId: string; stale: boolean }
   | { type: 'session.started'; conversationKey: string; flowId: string; flowVersion: number }

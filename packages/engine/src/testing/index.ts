@@ -2,3 +2,15 @@
 export { createFakeClock, type FakeClock } from './fake-clock.js';
 export { createTestHarness, type TestHarness, type TestHarnessOptions, type TestMessage } from './harness.js';
 export { createRecordingTransport, type RecordedSend, type RecordingTransport } from './recording-transport.js';
+export {
+  flowCoverage,
+  type RunScenarioOptions,
+  runScenario,
+  type Scenario,
+  type ScenarioFailure,
+  type ScenarioFile,
+  type ScenarioResult,
+  type ScenarioStep,
+  scenarioFileSchema,
+  scenarioSchema,
+} from './scenario.js';

@@ -1,0 +1,110 @@
+import { parseArgs } from 'node:util';
+import { parseFlow } from '../flow/parse.js';
+import type { Flow } from '../flow/schema.js';
+import { type CliCommand, EXIT, writeLine } from './command.js';
+import { readFlowFile } from './flow-file.js';
+
+const usage = `Usage: botpe graph <flow.json>
+
+Prints the flow as a Mermaid flowchart: nodes with their type, edges labelled with their handle,
+jumps and global commands dotted.`;
+
+/** Mermaid wants ids without punctuation, and labels without quotes. */
+const id = (nodeId: string, index: number) => `n${index}_${nodeId.replace(/[^A-Za-z0-9_]/g, '_')}`;
+const label = (text: string) =>
+  text.replace(/"/g, '#quot;').replace(/[<>]/g, (char) => (char === '<' ? '#lt;' : '#gt;'));
+
+/** A short description of a node for its box. */
+function caption(type: string, data: Record<string, unknown>): string {
+  const text = data.text;
+  const first =
+    typeof text === 'string' ? text : text && typeof text === 'object' ? Object.values(text)[0] : undefined;
+  const extra =
+    type === 'jump'
+      ? `→ ${String(data.target)}`
+      : type === 'subflow'
+        ? `flow ${String(data.flowId)}`
+        : type === 'action'
+          ? String(data.name)
+          : typeof first === 'string'
+            ? first
+            : '';
+  const short = extra.length > 40 ? `${extra.slice(0, 39)}…` : extra;
+  return short ? `${type}: ${short}` : type;
+}
+
+/**
+ * The flow as Mermaid `flowchart TD` text.
+ *
+ * @example
+ * console.log(flowToMermaid(parseFlow(doc).flow!));
+ */
+export function flowToMermaid(flow: Flow): string {
+  const index = new Map(flow.nodes.map((node, position) => [node.id, position]));
+  const ref = (nodeId: string) => id(nodeId, index.get(nodeId)!);
+  const lines = ['flowchart TD'];
+  for (const node of flow.nodes) {
+    const text = label(
+      `${node.id}\n${caption(node.type, (node.data ?? {}) as Record<string, unknown>)}`,
+    ).replace(/\n/g, '<br/>');
+    const shape =
+      node.type === 'start' || node.type === 'end'
+        ? [`(["`, `"])`]
+        : node.type === 'condition'
+          ? [`{"`, `"}`]
+          : [`["`, `"]`];
+    lines.push(`  ${ref(node.id)}${shape[0]}${text}${shape[1]}`);
+  }
+  for (const edge of flow.edges) {
+    lines.push(
+      `  ${ref(edge.source)} -->${edge.sourceHandle === 'out' ? '' : `|${label(edge.sourceHandle)}|`} ${ref(edge.target)}`,
+    );
+  }
+  for (const node of flow.nodes) {
+    if (node.type === 'jump')
+      lines.push(`  ${ref(node.id)} -.-> ${ref(String((node.data as { target: string }).target))}`);
+  }
+  for (const command of flow.settings.commands ?? []) {
+    lines.push(
+      `  cmd_${label(command.keywords[0]!).replace(/[^A-Za-z0-9_]/g, '_')}[/"${label(command.keywords.join(', '))}"/] -.-> ${ref(command.target)}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `botpe graph`: the flow as Mermaid. */
+export const graphCommand: CliCommand = {
+  name: 'graph',
+  summary: 'print a flow as a Mermaid flowchart',
+  usage,
+  async run(args, io) {
+    let positionals: string[];
+    try {
+      const parsed = parseArgs({ args, options: { help: { type: 'boolean' } }, allowPositionals: true });
+      if (parsed.values.help) {
+        writeLine(io.stdout, usage);
+        return EXIT.ok;
+      }
+      positionals = parsed.positionals;
+    } catch (error) {
+      writeLine(io.stderr, `botpe graph: ${(error as Error).message}\n${usage}`);
+      return EXIT.usage;
+    }
+    if (positionals.length !== 1) {
+      writeLine(io.stderr, usage);
+      return EXIT.usage;
+    }
+    const file = await readFlowFile(positionals[0]!);
+    if (!file.ok) {
+      writeLine(io.stderr, `botpe graph: ${file.problem}`);
+      return EXIT.usage;
+    }
+    const result = parseFlow(file.document);
+    if (!result.ok) {
+      writeLine(io.stderr, `botpe graph: the flow has errors; run \`botpe validate ${positionals[0]}\``);
+      return EXIT.invalid;
+    }
+    io.stdout.write(flowToMermaid(result.flow));
+    return EXIT.ok;
+  },
+};
