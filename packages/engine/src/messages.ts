@@ -38,7 +38,14 @@ export type InboundMessage = InboundBase &
     | { type: 'text'; text: string }
     | { type: 'button'; buttonId: string; text: string }
     | { type: 'list'; rowId: string; text: string }
-    | { type: 'media'; kind: MediaKind; mediaId: string; mimeType: string; caption?: string; filename?: string }
+    | {
+        type: 'media';
+        kind: MediaKind;
+        mediaId: string;
+        mimeType: string;
+        caption?: string;
+        filename?: string;
+      }
     | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string }
     | { type: 'contacts'; contacts: SharedContact[] }
     | { type: 'reaction'; messageId: string; emoji?: string }
@@ -72,7 +79,14 @@ export type OutboundMessage =
   | { type: 'text'; text: string }
   | { type: 'media'; kind: MediaKind; url?: string; id?: string; caption?: string; filename?: string }
   | { type: 'buttons'; text: string; buttons: ButtonOption[]; header?: string; footer?: string }
-  | { type: 'list'; text: string; buttonLabel: string; sections: ListSection[]; header?: string; footer?: string }
+  | {
+      type: 'list';
+      text: string;
+      buttonLabel: string;
+      sections: ListSection[];
+      header?: string;
+      footer?: string;
+    }
   | { type: 'template'; name: string; language: string; components?: unknown[] }
   | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string }
   | { type: 'reaction'; messageId: string; emoji: string };

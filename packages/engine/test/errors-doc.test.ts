@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { ENGINE_ERROR_CODES, FLOW_ISSUE_CODES } from '@botpe/engine';
+import { describe, expect, it } from 'vitest';
 
 const docs = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
 const documented = new Set([...docs.matchAll(/^\| `([A-Za-z_.]+)` \|/gm)].map((match) => match[1]));

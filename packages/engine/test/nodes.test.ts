@@ -1,12 +1,16 @@
-import { describe, expect, it } from 'vitest';
 import { createTestHarness } from '@botpe/engine/testing';
+import { describe, expect, it } from 'vitest';
 import { compare } from '../src/nodes/condition.js';
 import { normalizeDate, normalizeNumber, normalizePhone } from '../src/nodes/input.js';
 
 const NOW = Date.UTC(2026, 10, 29, 12);
 
 /** start → node → (each handle) → a message naming the handle, then end. */
-function single(node: { type: string; data: unknown }, handles: string[], extra: Record<string, unknown> = {}) {
+function single(
+  node: { type: string; data: unknown },
+  handles: string[],
+  extra: Record<string, unknown> = {},
+) {
   return {
     schema: 'botpe.flow/v1',
     id: `single-${node.type}`,
@@ -19,12 +23,18 @@ function single(node: { type: string; data: unknown }, handles: string[], extra:
     ],
     edges: [
       { id: 'e0', source: 'start', target: 'node' },
-      ...handles.map((handle) => ({ id: `e-${handle}`, source: 'node', sourceHandle: handle, target: `to-${handle}` })),
+      ...handles.map((handle) => ({
+        id: `e-${handle}`,
+        source: 'node',
+        sourceHandle: handle,
+        target: `to-${handle}`,
+      })),
     ],
   };
 }
 
-const texts = (replies: Array<{ type: string }>) => replies.map((reply) => ('text' in reply ? reply.text : reply.type));
+const texts = (replies: Array<{ type: string }>) =>
+  replies.map((reply) => ('text' in reply ? reply.text : reply.type));
 
 describe('question inputs', () => {
   it.each([
@@ -42,13 +52,17 @@ describe('question inputs', () => {
     ['(11) 98765-4321', 'BR', '+5511987654321'],
     ['011 98765-4321', 'BR', '+5511987654321'],
     ['5511987654321', 'BR', '+5511987654321'],
+    // Regression: a national number whose area code equals the calling code (55) was read as international.
+    ['(55) 99999-0000', 'BR', '+5555999990000'],
     ['0044 20 7946 0958', undefined, '+442079460958'],
     ['(415) 555-0100', 'US', '+14155550100'],
     ['415 555 0100', '+1', '+14155550100'],
     ['98765-4321', undefined, null],
     ['call me', 'BR', null],
     ['+1 23', undefined, null],
-  ])('phone %j (%s) → %j', (input, country, expected) => expect(normalizePhone(input, country)).toBe(expected));
+  ])('phone %j (%s) → %j', (input, country, expected) =>
+    expect(normalizePhone(input, country)).toBe(expected),
+  );
 
   it.each([
     ['2026-12-01', 'en', '2026-12-01'],
@@ -60,10 +74,18 @@ describe('question inputs', () => {
     ['Amanhã', 'pt', '2026-11-30'],
     ['hoy', 'es', '2026-11-29'],
     ['next week', 'en', null],
-  ])('date %j (%s) → %j', (input, locale, expected) => expect(normalizeDate(input, locale, NOW)).toBe(expected));
+  ])('date %j (%s) → %j', (input, locale, expected) =>
+    expect(normalizeDate(input, locale, NOW)).toBe(expected),
+  );
 
   const ask = (input: Record<string, unknown>) =>
-    single({ type: 'question', data: { text: 'Q?', variable: 'answer', input, retry: { text: 'Try again', max: 2 } } }, ['out', 'invalid']);
+    single(
+      {
+        type: 'question',
+        data: { text: 'Q?', variable: 'answer', input, retry: { text: 'Try again', max: 2 } },
+      },
+      ['out', 'invalid'],
+    );
 
   it('stores a normalised answer and leaves through out', async () => {
     const bot = createTestHarness(ask({ type: 'email' }), { now: NOW });
@@ -84,7 +106,18 @@ describe('question inputs', () => {
   });
 
   it('keeps re-prompting when invalid has no edge', async () => {
-    const flow = single({ type: 'question', data: { text: 'Q?', variable: 'n', input: { type: 'number' }, retry: { text: 'Number please', max: 1 } } }, ['out']);
+    const flow = single(
+      {
+        type: 'question',
+        data: {
+          text: 'Q?',
+          variable: 'n',
+          input: { type: 'number' },
+          retry: { text: 'Number please', max: 1 },
+        },
+      },
+      ['out'],
+    );
     const bot = createTestHarness(flow);
     await bot.send('hi');
     for (let index = 0; index < 3; index++) {
@@ -112,8 +145,19 @@ describe('question inputs', () => {
     await media.send('hi');
     await media.send({ type: 'media', kind: 'audio', mediaId: 'm1', mimeType: 'audio/ogg' });
     expect(texts(media.lastReplies)).toEqual(['Try again']);
-    await media.send({ type: 'media', kind: 'image', mediaId: 'm2', mimeType: 'image/jpeg', caption: 'receipt' });
-    expect(media.variables.answer).toEqual({ kind: 'image', id: 'm2', mimeType: 'image/jpeg', caption: 'receipt' });
+    await media.send({
+      type: 'media',
+      kind: 'image',
+      mediaId: 'm2',
+      mimeType: 'image/jpeg',
+      caption: 'receipt',
+    });
+    expect(media.variables.answer).toEqual({
+      kind: 'image',
+      id: 'm2',
+      mimeType: 'image/jpeg',
+      caption: 'receipt',
+    });
 
     const location = createTestHarness(ask({ type: 'location' }));
     await location.send('hi');
@@ -129,7 +173,10 @@ describe('question inputs', () => {
   });
 
   it('leaves through timeout when the user does not answer', async () => {
-    const flow = single({ type: 'question', data: { text: 'Q?', variable: 'v', input: { type: 'any' }, timeout: '15m' } }, ['out', 'timeout']);
+    const flow = single(
+      { type: 'question', data: { text: 'Q?', variable: 'v', input: { type: 'any' }, timeout: '15m' } },
+      ['out', 'timeout'],
+    );
     const bot = createTestHarness(flow);
     await bot.send('hi');
     await bot.advance('14m');
@@ -163,7 +210,16 @@ describe('buttons and lists', () => {
     const bot = createTestHarness(buttons);
     await bot.send('hi');
     expect(bot.lastReplies).toEqual([
-      { type: 'buttons', text: 'Pick a size', header: 'Pizza', footer: 'Tap one', buttons: [{ id: 'small', title: 'Pequeña' }, { id: 'large', title: 'Grande' }] },
+      {
+        type: 'buttons',
+        text: 'Pick a size',
+        header: 'Pizza',
+        footer: 'Tap one',
+        buttons: [
+          { id: 'small', title: 'Pequeña' },
+          { id: 'large', title: 'Grande' },
+        ],
+      },
     ]);
   });
 
@@ -197,7 +253,13 @@ describe('buttons and lists', () => {
           buttonLabel: 'Toppings',
           variable: 'topping',
           sections: [
-            { title: 'Veggie', rows: [{ id: 'olive', title: 'Olives', description: 'Black' }, { id: 'corn', title: 'Corn' }] },
+            {
+              title: 'Veggie',
+              rows: [
+                { id: 'olive', title: 'Olives', description: 'Black' },
+                { id: 'corn', title: 'Corn' },
+              ],
+            },
             { title: 'Meat', rows: [{ id: 'ham', title: 'Ham', value: { code: 7 } }] },
           ],
         },
@@ -211,7 +273,13 @@ describe('buttons and lists', () => {
       text: 'Choose a topping',
       buttonLabel: 'Toppings',
       sections: [
-        { title: 'Veggie', rows: [{ id: 'olive', title: 'Olives', description: 'Black' }, { id: 'corn', title: 'Corn' }] },
+        {
+          title: 'Veggie',
+          rows: [
+            { id: 'olive', title: 'Olives', description: 'Black' },
+            { id: 'corn', title: 'Corn' },
+          ],
+        },
         { title: 'Meat', rows: [{ id: 'ham', title: 'Ham' }] },
       ],
     });
@@ -241,7 +309,9 @@ describe('condition and set', () => {
     [' x ', 'isNotEmpty', '', true],
     ['ORD-123', 'matches', '^ord-\\d+$', true],
     ['x', 'matches', '([', false],
-  ] as const)('%j %s %j → %s', (left, op, right, expected) => expect(compare(left, op, right)).toBe(expected));
+  ] as const)('%j %s %j → %s', (left, op, right, expected) =>
+    expect(compare(left, op, right)).toBe(expected),
+  );
 
   it('takes the first branch that holds, with all/any, else otherwise', async () => {
     const flow = single(
@@ -249,13 +319,32 @@ describe('condition and set', () => {
         type: 'condition',
         data: {
           branches: [
-            { id: 'vip', match: 'all', rules: [{ left: '{{total}}', op: 'gte', right: '100' }, { left: '{{tier}}', op: 'equals', right: 'gold' }] },
-            { id: 'some', match: 'any', rules: [{ left: '{{total}}', op: 'gt', right: '50' }, { left: '{{tier}}', op: 'equals', right: 'silver' }] },
+            {
+              id: 'vip',
+              match: 'all',
+              rules: [
+                { left: '{{total}}', op: 'gte', right: '100' },
+                { left: '{{tier}}', op: 'equals', right: 'gold' },
+              ],
+            },
+            {
+              id: 'some',
+              match: 'any',
+              rules: [
+                { left: '{{total}}', op: 'gt', right: '50' },
+                { left: '{{tier}}', op: 'equals', right: 'silver' },
+              ],
+            },
           ],
         },
       },
       ['vip', 'some', 'else'],
-      { variables: [{ name: 'total', default: 120 }, { name: 'tier', default: 'Gold' }] },
+      {
+        variables: [
+          { name: 'total', default: 120 },
+          { name: 'tier', default: 'Gold' },
+        ],
+      },
     );
     const bot = createTestHarness(flow);
     await bot.send('hi');
@@ -306,8 +395,28 @@ describe('texts', () => {
       settings: { defaultLocale: 'en' },
       nodes: [
         { id: 'start', type: 'start', data: {} },
-        { id: 'lang', type: 'buttons', data: { text: 'Language?', variable: '$locale', buttons: [{ id: 'pt-BR', title: 'Português' }, { id: 'fr', title: 'Français' }] } },
-        { id: 'hi', type: 'end', data: { text: { en: 'Hello {{contact.name}} {{constructor}} {{__proto__.x}}', pt: 'Olá {{contact.name}}' } } },
+        {
+          id: 'lang',
+          type: 'buttons',
+          data: {
+            text: 'Language?',
+            variable: '$locale',
+            buttons: [
+              { id: 'pt-BR', title: 'Português' },
+              { id: 'fr', title: 'Français' },
+            ],
+          },
+        },
+        {
+          id: 'hi',
+          type: 'end',
+          data: {
+            text: {
+              en: 'Hello {{contact.name}} {{constructor}} {{__proto__.x}}',
+              pt: 'Olá {{contact.name}}',
+            },
+          },
+        },
       ],
       edges: [
         { id: 'e1', source: 'start', target: 'lang' },
@@ -331,15 +440,34 @@ describe('global commands, delay, handoff, jump', () => {
     schema: 'botpe.flow/v1',
     id: 'desk',
     version: 1,
-    settings: { commands: [{ keywords: ['menu', 'Menú'], target: 'menu' }, { keywords: ['agent'], target: 'human' }] },
+    settings: {
+      commands: [
+        { keywords: ['menu', 'Menú'], target: 'menu' },
+        { keywords: ['agent'], target: 'human' },
+      ],
+    },
     nodes: [
       { id: 'start', type: 'start', data: {} },
-      { id: 'menu', type: 'buttons', data: { text: 'Menu', buttons: [{ id: 'wait', title: 'Wait' }, { id: 'ask', title: 'Ask' }] } },
+      {
+        id: 'menu',
+        type: 'buttons',
+        data: {
+          text: 'Menu',
+          buttons: [
+            { id: 'wait', title: 'Wait' },
+            { id: 'ask', title: 'Ask' },
+          ],
+        },
+      },
       { id: 'pause', type: 'delay', data: { duration: '30s' } },
       { id: 'after', type: 'message', data: { text: 'Done waiting' } },
       { id: 'back', type: 'jump', data: { target: 'menu' } },
       { id: 'q', type: 'question', data: { text: 'Question?', variable: 'q', input: { type: 'text' } } },
-      { id: 'human', type: 'handoff', data: { text: 'An agent will answer', queue: 'support', timeout: '1h' } },
+      {
+        id: 'human',
+        type: 'handoff',
+        data: { text: 'An agent will answer', queue: 'support', timeout: '1h' },
+      },
       { id: 'resumed', type: 'end', data: { text: 'Resolved: {{resolution}}' } },
       { id: 'gone', type: 'end', data: { text: 'Nobody came' } },
     ],

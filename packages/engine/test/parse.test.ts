@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { compileFlow, FLOW_ISSUE_CODES, flowJsonSchema, parseFlow, unlimitedChannel } from '@botpe/engine';
+import { describe, expect, it } from 'vitest';
 
 const base = (nodes: unknown[], edges: unknown[] = [], extra: Record<string, unknown> = {}) => ({
   schema: 'botpe.flow/v1',
@@ -12,15 +12,33 @@ const base = (nodes: unknown[], edges: unknown[] = [], extra: Record<string, unk
 
 const codes = (input: unknown, options = {}) => {
   const result = parseFlow(input, options);
-  return { errors: result.errors.map((issue) => issue.code), warnings: result.warnings.map((issue) => issue.code), result };
+  return {
+    errors: result.errors.map((issue) => issue.code),
+    warnings: result.warnings.map((issue) => issue.code),
+    result,
+  };
 };
 
 describe('parseFlow', () => {
   it('accepts what a ReactFlow editor saves, extra fields and all', () => {
     const result = parseFlow({
-      ...base([{ id: 'hi', type: 'message', position: { x: 10, y: 20 }, data: { text: 'Hi', label: 'x' }, selected: true, dragging: false, measured: { width: 100, height: 40 }, width: 100, height: 40, style: {} }], [
-        { id: 'e1', source: 'start', target: 'hi', sourceHandle: null, targetHandle: null, animated: true },
-      ]),
+      ...base(
+        [
+          {
+            id: 'hi',
+            type: 'message',
+            position: { x: 10, y: 20 },
+            data: { text: 'Hi', label: 'x' },
+            selected: true,
+            dragging: false,
+            measured: { width: 100, height: 40 },
+            width: 100,
+            height: 40,
+            style: {},
+          },
+        ],
+        [{ id: 'e1', source: 'start', target: 'hi', sourceHandle: null, targetHandle: null, animated: true }],
+      ),
       viewport: { x: 0, y: 0, zoom: 1 },
     });
     expect(result.errors).toEqual([]);
@@ -38,7 +56,11 @@ describe('parseFlow', () => {
           { id: 'c', type: 'message', data: { text: 'again' } },
           { id: 's2', type: 'start', data: {} },
           { id: 'j', type: 'jump', data: { target: 'nowhere' } },
-          { id: 'q', type: 'question', data: { text: 'q', variable: 'v', input: { type: 'regex', pattern: '([a-' } } },
+          {
+            id: 'q',
+            type: 'question',
+            data: { text: 'q', variable: 'v', input: { type: 'regex', pattern: '([a-' } },
+          },
         ],
         [
           { id: 'e1', source: 'start', target: 'c' },
@@ -73,7 +95,10 @@ describe('parseFlow', () => {
     expect(unknown).toMatchObject({ nodeId: 'a', path: ['nodes', 1, 'type'], severity: 'error' });
     const invalid = result.errors.find((issue) => issue.code === 'node.invalidData')!;
     expect(invalid).toMatchObject({ nodeId: 'b', path: ['nodes', 2, 'data', 'buttons'] });
-    expect(result.errors.find((issue) => issue.code === 'edge.unknownHandle')).toMatchObject({ edgeId: 'e4', nodeId: 'c' });
+    expect(result.errors.find((issue) => issue.code === 'edge.unknownHandle')).toMatchObject({
+      edgeId: 'e4',
+      nodeId: 'c',
+    });
   });
 
   it('needs a start node', () => {
@@ -85,7 +110,11 @@ describe('parseFlow', () => {
       base(
         [
           { id: 'a', type: 'set', data: { assignments: [{ variable: 'n', op: 'increment' }] } },
-          { id: 'b', type: 'condition', data: { branches: [{ id: 'small', rules: [{ left: '{{n}}', op: 'lt', right: '3' }] }] } },
+          {
+            id: 'b',
+            type: 'condition',
+            data: { branches: [{ id: 'small', rules: [{ left: '{{n}}', op: 'lt', right: '3' }] }] },
+          },
           { id: 'done', type: 'end', data: {} },
         ],
         [
@@ -118,9 +147,23 @@ describe('parseFlow', () => {
     const { errors, warnings } = codes(
       base(
         [
-          { id: 'hi', type: 'message', data: { text: 'Hi {{contact.name}}, your order {{order.id}} ({{$input}})' } },
+          {
+            id: 'hi',
+            type: 'message',
+            data: { text: 'Hi {{contact.name}}, your order {{order.id}} ({{$input}})' },
+          },
           { id: 'lonely', type: 'end', data: {} },
-          { id: 'pick', type: 'buttons', data: { text: 'x', buttons: [{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }] } },
+          {
+            id: 'pick',
+            type: 'buttons',
+            data: {
+              text: 'x',
+              buttons: [
+                { id: 'a', title: 'A' },
+                { id: 'b', title: 'B' },
+              ],
+            },
+          },
         ],
         [
           { id: 'e1', source: 'start', target: 'hi' },
@@ -167,10 +210,16 @@ describe('parseFlow', () => {
         {
           id: 'b',
           type: 'buttons',
-          data: { text: 'pick', buttons: ['a', 'b', 'c', 'd'].map((id) => ({ id, title: `A very long button title ${id}` })) },
+          data: {
+            text: 'pick',
+            buttons: ['a', 'b', 'c', 'd'].map((id) => ({ id, title: `A very long button title ${id}` })),
+          },
         },
       ],
-      [{ id: 'e1', source: 'start', target: 'b' }, ...['a', 'b', 'c', 'd'].map((id) => ({ id: `x${id}`, source: 'b', sourceHandle: id, target: 'b' }))],
+      [
+        { id: 'e1', source: 'start', target: 'b' },
+        ...['a', 'b', 'c', 'd'].map((id) => ({ id: `x${id}`, source: 'b', sourceHandle: id, target: 'b' })),
+      ],
     );
     expect(codes(flow).warnings).toEqual([]);
     const limits = { ...unlimitedChannel, maxButtons: 3, maxButtonTitle: 20 };
@@ -186,7 +235,19 @@ describe('parseFlow', () => {
   it('exports the format as JSON Schema with each core node type', () => {
     const schema = flowJsonSchema();
     const text = JSON.stringify(schema);
-    for (const type of ['start', 'message', 'question', 'buttons', 'list', 'condition', 'set', 'delay', 'jump', 'handoff', 'end']) {
+    for (const type of [
+      'start',
+      'message',
+      'question',
+      'buttons',
+      'list',
+      'condition',
+      'set',
+      'delay',
+      'jump',
+      'handoff',
+      'end',
+    ]) {
       expect(text).toContain(`"const":"${type}"`);
     }
     expect(schema.$schema).toContain('json-schema.org');
@@ -195,11 +256,17 @@ describe('parseFlow', () => {
 
 describe('compileFlow', () => {
   it('caches by id, version and content', () => {
-    const flow = base([{ id: 'm', type: 'end', data: { text: 'bye' } }], [{ id: 'e1', source: 'start', target: 'm' }]);
+    const flow = base(
+      [{ id: 'm', type: 'end', data: { text: 'bye' } }],
+      [{ id: 'e1', source: 'start', target: 'm' }],
+    );
     const first = compileFlow(flow);
     expect(compileFlow(JSON.parse(JSON.stringify(flow)))).toBe(first);
     expect(compileFlow({ ...flow, version: 2 })).not.toBe(first);
-    const changed = base([{ id: 'm', type: 'end', data: { text: 'ciao' } }], [{ id: 'e1', source: 'start', target: 'm' }]);
+    const changed = base(
+      [{ id: 'm', type: 'end', data: { text: 'ciao' } }],
+      [{ id: 'e1', source: 'start', target: 'm' }],
+    );
     expect(compileFlow(changed)).not.toBe(first);
   });
 });

@@ -1,7 +1,14 @@
+import {
+  BotpeError,
+  compileFlow,
+  createEngine,
+  createMemoryStore,
+  type InboundEvent,
+  parseFlow,
+} from '@botpe/engine';
+import { createFakeClock } from '@botpe/engine/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BotpeError, compileFlow, createEngine, createMemoryStore, parseFlow, type InboundEvent } from '@botpe/engine';
-import { createFakeClock } from '@botpe/engine/testing';
 import { arbitraryFlow, arbitraryMessage } from './fixtures/arbitrary.js';
 
 const conversation = { channel: 'test', botId: 'bot', userId: 'u1' };
@@ -26,11 +33,27 @@ describe('properties', () => {
   });
 
   it('parseFlow never throws on flow-shaped junk', () => {
-    const junkNode = fc.record({ id: fc.string(), type: fc.constantFrom('start', 'message', 'buttons', 'list', 'question', 'x'), data: fc.jsonValue() });
+    const junkNode = fc.record({
+      id: fc.string(),
+      type: fc.constantFrom('start', 'message', 'buttons', 'list', 'question', 'x'),
+      data: fc.jsonValue(),
+    });
     fc.assert(
-      fc.property(fc.array(junkNode, { maxLength: 6 }), fc.array(fc.record({ id: fc.string(), source: fc.string(), target: fc.string(), sourceHandle: fc.option(fc.string()) }), { maxLength: 6 }), (nodes, edges) => {
-        parseFlow({ id: 'j', version: 1, nodes, edges });
-      }),
+      fc.property(
+        fc.array(junkNode, { maxLength: 6 }),
+        fc.array(
+          fc.record({
+            id: fc.string(),
+            source: fc.string(),
+            target: fc.string(),
+            sourceHandle: fc.option(fc.string()),
+          }),
+          { maxLength: 6 },
+        ),
+        (nodes, edges) => {
+          parseFlow({ id: 'j', version: 1, nodes, edges });
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -78,23 +101,34 @@ describe('properties', () => {
 
   it('restoring a session mid-way gives the same replies as running straight through', async () => {
     await fc.assert(
-      fc.asyncProperty(validFlow, fc.array(arbitraryMessage, { minLength: 1, maxLength: 10 }), fc.nat(), async (flow, messages, cut) => {
-        const split = cut % (messages.length + 1);
-        const straight = createEngine({ flows: [flow], clock: createFakeClock() });
-        const expected = [];
-        for (const [index, message] of messages.entries()) expected.push((await straight.handle(inbound(index, message))).outbound);
+      fc.asyncProperty(
+        validFlow,
+        fc.array(arbitraryMessage, { minLength: 1, maxLength: 10 }),
+        fc.nat(),
+        async (flow, messages, cut) => {
+          const split = cut % (messages.length + 1);
+          const straight = createEngine({ flows: [flow], clock: createFakeClock() });
+          const expected = [];
+          for (const [index, message] of messages.entries())
+            expected.push((await straight.handle(inbound(index, message))).outbound);
 
-        // Same conversation, but a fresh engine (no hot cache, nothing in memory) takes over at `split`.
-        const store = createMemoryStore();
-        const before = createEngine({ flows: [flow], store, clock: createFakeClock() });
-        const actual = [];
-        for (const [index, message] of messages.slice(0, split).entries()) actual.push((await before.handle(inbound(index, message))).outbound);
-        const after = createEngine({ flows: [JSON.parse(JSON.stringify(flow))], store, clock: createFakeClock() });
-        for (const [index, message] of messages.slice(split).entries()) {
-          actual.push((await after.handle(inbound(split + index, message))).outbound);
-        }
-        expect(actual).toEqual(expected);
-      }),
+          // Same conversation, but a fresh engine (no hot cache, nothing in memory) takes over at `split`.
+          const store = createMemoryStore();
+          const before = createEngine({ flows: [flow], store, clock: createFakeClock() });
+          const actual = [];
+          for (const [index, message] of messages.slice(0, split).entries())
+            actual.push((await before.handle(inbound(index, message))).outbound);
+          const after = createEngine({
+            flows: [JSON.parse(JSON.stringify(flow))],
+            store,
+            clock: createFakeClock(),
+          });
+          for (const [index, message] of messages.slice(split).entries()) {
+            actual.push((await after.handle(inbound(split + index, message))).outbound);
+          }
+          expect(actual).toEqual(expected);
+        },
+      ),
       { numRuns: 150 },
     );
   });

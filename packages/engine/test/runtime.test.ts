@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   BotpeError,
   type ConversationRef,
@@ -9,6 +8,7 @@ import {
   type Store,
 } from '@botpe/engine';
 import { createFakeClock, createRecordingTransport } from '@botpe/engine/testing';
+import { describe, expect, it } from 'vitest';
 import { echoFlow, reminderFlow } from './fixtures/flows.js';
 
 const conversation: ConversationRef = { channel: 'test', botId: 'bot', userId: 'u1' };
@@ -65,12 +65,18 @@ describe('exactly-once turns', () => {
   it('two engines on one store never interleave or lose a message (CAS)', async () => {
     const store = createMemoryStore();
     const transports = [createRecordingTransport(), createRecordingTransport()];
-    const engines = transports.map((transport) => createEngine({ flows: [echoFlow], store, transport, clock: createFakeClock() }));
+    const engines = transports.map((transport) =>
+      createEngine({ flows: [echoFlow], store, transport, clock: createFakeClock() }),
+    );
     await engines[0]!.handle(text('m0', 'start'));
     const bodies = Array.from({ length: 30 }, (_, index) => `x${index}`);
     // Every message is delivered to both engines at once: one processes it, the other sees a duplicate.
-    await Promise.all(bodies.flatMap((body) => engines.map((engine) => engine.handle(text(`id-${body}`, body)))));
-    const echoes = transports.flatMap((transport) => sentTexts(transport)).filter((line) => line.startsWith('You said'));
+    await Promise.all(
+      bodies.flatMap((body) => engines.map((engine) => engine.handle(text(`id-${body}`, body)))),
+    );
+    const echoes = transports
+      .flatMap((transport) => sentTexts(transport))
+      .filter((line) => line.startsWith('You said'));
     expect(echoes.sort()).toEqual(bodies.map((body) => `You said: ${body}`).sort());
     const record = await store.load('test:bot:u1');
     expect(record!.outbox).toEqual([]);
@@ -150,13 +156,19 @@ describe('routing and lifecycle', () => {
 
   it('rejects a malformed inbound event with a typed error', async () => {
     const engine = createEngine({ flows: [echoFlow], clock: createFakeClock() });
-    const bad = { conversation: { channel: 'test', botId: '', userId: 'u' }, message: { type: 'text' } } as unknown as InboundEvent;
+    const bad = {
+      conversation: { channel: 'test', botId: '', userId: 'u' },
+      message: { type: 'text' },
+    } as unknown as InboundEvent;
     const error = await engine.handle(bad).catch((caught: unknown) => caught);
     expect(BotpeError.isInstance(error) && error.code).toBe('EVENT_INVALID');
   });
 
   it('rejects an invalid flow at creation with every problem', () => {
-    const broken = { ...echoFlow, edges: [...echoFlow.edges, { id: 'e9', source: 'ask', sourceHandle: 'nope', target: 'zzz' }] };
+    const broken = {
+      ...echoFlow,
+      edges: [...echoFlow.edges, { id: 'e9', source: 'ask', sourceHandle: 'nope', target: 'zzz' }],
+    };
     try {
       createEngine({ flows: [broken] });
       expect.unreachable();
@@ -229,7 +241,9 @@ describe('timers', () => {
     await engine.handle(text('m3', 'remind'));
     clock.advance('61m');
     const results = await engine.tick();
-    expect(results.flatMap((result) => result.events).some((event) => event.type === 'session.ended')).toBe(true);
+    expect(results.flatMap((result) => result.events).some((event) => event.type === 'session.ended')).toBe(
+      true,
+    );
     expect((await store.load('test:bot:u1'))!.status).toBe('ended');
   });
 });
@@ -260,7 +274,12 @@ describe('the loop guard', () => {
         { id: 'e3', source: 'ping', sourceHandle: 'error', target: 'ping' },
       ],
     };
-    const engine = createEngine({ flows: [flow], nodes: [ping], limits: { maxTransitionsPerStep: 50 }, clock: createFakeClock() });
+    const engine = createEngine({
+      flows: [flow],
+      nodes: [ping],
+      limits: { maxTransitionsPerStep: 50 },
+      clock: createFakeClock(),
+    });
     const result = await engine.handle(text('m1', 'go'));
     expect(result.status).toBe('ended');
     expect(result.events.find((event) => event.type === 'error')).toMatchObject({ code: 'LOOP_LIMIT' });

@@ -3,17 +3,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { parseFlow } from '@botpe/engine';
-import { flowCoverage, runScenario } from '@botpe/engine/testing';
+import { flowCoverage, runScenario, type Scenario } from '@botpe/engine/testing';
+import { describe, expect, it } from 'vitest';
 import { flowToMermaid } from '../src/cli/graph.js';
 import { reminderFlow } from './fixtures/flows.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'packages/engine/src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8' });
+  spawnSync(process.execPath, ['--import', 'tsx', 'packages/engine/src/cli/main.ts', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
 
-const happy = {
+const happy: Scenario = {
   name: 'answers and waits out the delay',
   steps: [
     { send: 'remind' },
@@ -24,7 +27,7 @@ const happy = {
     { expect: { text: { regex: '^Thanks A' }, status: 'ended' } },
   ],
 };
-const timeout = {
+const timeout: Scenario = {
   name: 'times out once',
   steps: [{ send: 'remind' }, { advance: '10m' }, { expect: { text: 'Still there?', replies: 2 } }],
 };
@@ -36,7 +39,10 @@ describe('runScenario', () => {
     expect(result.passed).toBe(true);
     expect([...result.coveredNodes].sort()).toEqual(['ask', 'done', 'start', 'wait']);
     expect([...result.coveredEdges].sort()).toEqual(['e1', 'e2', 'e5']);
-    const both = flowCoverage(parseFlow(reminderFlow).flow!, [result, await runScenario(reminderFlow, timeout)]);
+    const both = flowCoverage(parseFlow(reminderFlow).flow!, [
+      result,
+      await runScenario(reminderFlow, timeout),
+    ]);
     expect(both.nodes).toMatchObject({ covered: 5, total: 5, percent: 100 });
     expect(both.edges).toMatchObject({ covered: 5, total: 5, percent: 100 });
   });

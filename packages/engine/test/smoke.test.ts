@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { createTestHarness } from '@botpe/engine/testing';
+import { describe, expect, it } from 'vitest';
 
 const flow = {
   schema: 'botpe.flow/v1',
@@ -8,8 +8,23 @@ const flow = {
   nodes: [
     { id: 'start', type: 'start', position: { x: 0, y: 0 }, data: {} },
     { id: 'hello', type: 'message', data: { text: 'Hi {{contact.name}}!' } },
-    { id: 'ask', type: 'buttons', data: { text: 'Size?', buttons: [{ id: 'small', title: 'Small' }, { id: 'large', title: 'Large' }], variable: 'size' } },
-    { id: 'name', type: 'question', data: { text: 'Your email?', variable: 'email', input: { type: 'email' }, timeout: '10m' } },
+    {
+      id: 'ask',
+      type: 'buttons',
+      data: {
+        text: 'Size?',
+        buttons: [
+          { id: 'small', title: 'Small' },
+          { id: 'large', title: 'Large' },
+        ],
+        variable: 'size',
+      },
+    },
+    {
+      id: 'name',
+      type: 'question',
+      data: { text: 'Your email?', variable: 'email', input: { type: 'email' }, timeout: '10m' },
+    },
     { id: 'late', type: 'message', data: { text: 'Still there?' } },
     { id: 'bye', type: 'end', data: { text: 'A {{size}} pizza for {{email}}.' } },
   ],
@@ -30,14 +45,24 @@ describe('smoke', () => {
     const first = await bot.send('hi');
     expect(first.outbound).toEqual([
       { type: 'text', text: 'Hi Ana!' },
-      { type: 'buttons', text: 'Size?', buttons: [{ id: 'small', title: 'Small' }, { id: 'large', title: 'Large' }] },
+      {
+        type: 'buttons',
+        text: 'Size?',
+        buttons: [
+          { id: 'small', title: 'Small' },
+          { id: 'large', title: 'Large' },
+        ],
+      },
     ]);
     expect(bot.status).toBe('waiting');
     expect(bot.nodeId).toBe('ask');
     await bot.send('LARGE');
     expect(bot.variables.size).toBe('large');
     await bot.advance('11m');
-    expect(bot.lastReplies).toEqual([{ type: 'text', text: 'Still there?' }, { type: 'text', text: 'Your email?' }]);
+    expect(bot.lastReplies).toEqual([
+      { type: 'text', text: 'Still there?' },
+      { type: 'text', text: 'Your email?' },
+    ]);
     await bot.send('not an email');
     expect(bot.lastReplies).toEqual([{ type: 'text', text: 'Your email?' }]);
     const done = await bot.send('Ana@Example.com');

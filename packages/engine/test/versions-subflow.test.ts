@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
 import { createEngine, createMemoryStore, type InboundEvent } from '@botpe/engine';
 import { createFakeClock, createTestHarness } from '@botpe/engine/testing';
+import { describe, expect, it } from 'vitest';
 
 const conversation = { channel: 'test', botId: 'bot', userId: 'u1' };
 let sequence = 0;
-const text = (body: string): InboundEvent => ({ conversation, message: { id: `m${++sequence}`, timestamp: 0, type: 'text', text: body } });
-const texts = (replies: Array<{ type: string }>) => replies.map((reply) => ('text' in reply ? reply.text : reply.type));
+const text = (body: string): InboundEvent => ({
+  conversation,
+  message: { id: `m${++sequence}`, timestamp: 0, type: 'text', text: body },
+});
+const texts = (replies: Array<{ type: string }>) =>
+  replies.map((reply) => ('text' in reply ? reply.text : reply.type));
 
 const address = {
   schema: 'botpe.flow/v1',
@@ -13,8 +17,16 @@ const address = {
   version: 1,
   nodes: [
     { id: 'start', type: 'start', data: { triggers: [{ type: 'keyword', keywords: ['__never__'] }] } },
-    { id: 'street', type: 'question', data: { text: 'Street for {{who}}?', variable: 'street', input: { type: 'text' } } },
-    { id: 'zip', type: 'question', data: { text: 'ZIP?', variable: 'zip', input: { type: 'regex', pattern: '^\\d{5}$' } } },
+    {
+      id: 'street',
+      type: 'question',
+      data: { text: 'Street for {{who}}?', variable: 'street', input: { type: 'text' } },
+    },
+    {
+      id: 'zip',
+      type: 'question',
+      data: { text: 'ZIP?', variable: 'zip', input: { type: 'regex', pattern: '^\\d{5}$' } },
+    },
     { id: 'done', type: 'end', data: { text: 'Address saved' } },
   ],
   edges: [
@@ -30,7 +42,15 @@ const order = (subflowTarget = 'address') => ({
   version: 1,
   nodes: [
     { id: 'start', type: 'start', data: {} },
-    { id: 'call', type: 'subflow', data: { flowId: subflowTarget, input: { who: '{{contact.name}}' }, output: { shipping: 'street', postal: 'zip' } } },
+    {
+      id: 'call',
+      type: 'subflow',
+      data: {
+        flowId: subflowTarget,
+        input: { who: '{{contact.name}}' },
+        output: { shipping: 'street', postal: 'zip' },
+      },
+    },
     { id: 'confirm', type: 'end', data: { text: 'Shipping to {{shipping}} ({{postal}})' } },
     { id: 'failed', type: 'end', data: { text: 'Could not ask the address' } },
   ],
@@ -98,7 +118,11 @@ const survey = (version: number, question: string, extra: Record<string, unknown
   ...extra,
   nodes: [
     { id: 'start', type: 'start', data: {} },
-    { id: version === 3 ? 'rating' : 'score', type: 'question', data: { text: question, variable: 'score', input: { type: 'number' } } },
+    {
+      id: version === 3 ? 'rating' : 'score',
+      type: 'question',
+      data: { text: question, variable: 'score', input: { type: 'number' } },
+    },
     { id: 'thanks', type: 'end', data: { text: `v${version} thanks for {{score}}` } },
   ],
   edges: [
@@ -113,7 +137,10 @@ describe('versions', () => {
     const other = { channel: 'test', botId: 'bot', userId: 'u2' };
     await engine.handle(text('hi'));
     engine.setFlows([survey(2, 'Score 1-10?')]);
-    const fresh = await engine.handle({ conversation: other, message: { id: 'o1', timestamp: 0, type: 'text', text: 'hi' } });
+    const fresh = await engine.handle({
+      conversation: other,
+      message: { id: 'o1', timestamp: 0, type: 'text', text: 'hi' },
+    });
     expect(texts(fresh.outbound)).toEqual(['Score 1-10?']);
     const pinned = await engine.handle(text('4'));
     expect(texts(pinned.outbound)).toEqual(['v1 thanks for 4']);
@@ -152,11 +179,15 @@ describe('versions', () => {
     await createEngine({ flows: [survey(1, 'Score 1-5?')], store, clock }).handle(text('hi'));
     const restarted = createEngine({ flows: [survey(2, 'Score 1-10?')], store, clock });
     const result = await restarted.handle(text('3'));
-    expect(result.events.find((event) => event.type === 'session.ended')).toMatchObject({ reason: 'flow-removed' });
+    expect(result.events.find((event) => event.type === 'session.ended')).toMatchObject({
+      reason: 'flow-removed',
+    });
     expect(texts(result.outbound)).toEqual(['Score 1-10?']);
   });
 
   it('rejects a migration to a node that does not exist', () => {
-    expect(() => createEngine({ flows: [survey(3, 'x', { migrate: { from: [1], nodes: { score: 'nope' } } })] })).toThrow(/does not exist/);
+    expect(() =>
+      createEngine({ flows: [survey(3, 'x', { migrate: { from: [1], nodes: { score: 'nope' } } })] }),
+    ).toThrow(/does not exist/);
   });
 });

@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import { engineError } from '../errors.js';
-import { parseFlow, type ParseFlowOptions } from '../flow/parse.js';
+import { type ParseFlowOptions, parseFlow } from '../flow/parse.js';
 import { deletePath, readPath, writePath } from '../flow/paths.js';
 import type { Flow, FlowNode } from '../flow/schema.js';
 import { fold, interpolate, interpolateDeep, pickLocale } from '../flow/text.js';
@@ -54,7 +54,9 @@ export function compileFlow(input: unknown, options: CompileOptions = {}): Compi
   const registry = createRegistry(options.nodes);
   const hash = hashJson(input);
   const idAndVersion =
-    input !== null && typeof input === 'object' ? `${(input as { id?: unknown }).id}@${(input as { version?: unknown }).version}` : '';
+    input !== null && typeof input === 'object'
+      ? `${(input as { id?: unknown }).id}@${(input as { version?: unknown }).version}`
+      : '';
   const maxTransitions = options.maxTransitionsPerStep ?? DEFAULT_MAX_TRANSITIONS;
   const key = `${idAndVersion}#${hash}#${maxTransitions}`;
   let cache = caches.get(registry);
@@ -64,9 +66,13 @@ export function compileFlow(input: unknown, options: CompileOptions = {}): Compi
   const parsed = parseFlow(input, options);
   if (!parsed.ok) {
     const first = parsed.errors[0]!;
-    throw engineError('FLOW_INVALID', `flow "${idAndVersion}" is invalid: ${first.message}${parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more)` : ''}`, {
-      details: { errors: parsed.errors, warnings: parsed.warnings },
-    });
+    throw engineError(
+      'FLOW_INVALID',
+      `flow "${idAndVersion}" is invalid: ${first.message}${parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more)` : ''}`,
+      {
+        details: { errors: parsed.errors, warnings: parsed.warnings },
+      },
+    );
   }
   const compiled = build(parsed.flow, hash, registry, maxTransitions);
   if (!cache) {
@@ -103,8 +109,11 @@ function build(flow: Flow, hash: string, registry: NodeRegistry, maxTransitions:
   };
 }
 
+/** xstate computes a throwaway initial state (no input) inside every `transition`; it needs no real meta. */
+const NO_META: EventMeta = { now: 0, conversation: { channel: '', botId: '', userId: '' } };
+
 function metaOf(event: FlowEvent | { type: string; input?: FlowInput }): EventMeta {
-  return 'meta' in event ? event.meta : (event as { input: FlowInput }).input.meta;
+  return 'meta' in event ? event.meta : ((event as { input?: FlowInput }).input?.meta ?? NO_META);
 }
 
 function buildMachine(
@@ -126,10 +135,15 @@ function buildMachine(
   }));
 
   /** The read-only view a node decides from. */
-  const nodeContext = (nodeId: string, context: FlowContext, meta: EventMeta): NodeContext<unknown, unknown> => {
+  const nodeContext = (
+    nodeId: string,
+    context: FlowContext,
+    meta: EventMeta,
+  ): NodeContext<unknown, unknown> => {
     const { node } = nodes.get(nodeId)!;
     const variables = context.variables;
-    const locale = typeof variables.$locale === 'string' && variables.$locale ? variables.$locale : defaultLocale;
+    const locale =
+      typeof variables.$locale === 'string' && variables.$locale ? variables.$locale : defaultLocale;
     const nodeEdges = edges.get(nodeId) ?? [];
     return {
       nodeId,
@@ -139,7 +153,8 @@ function buildMachine(
       now: meta.now,
       conversation: meta.conversation,
       locale,
-      text: (value) => (value === undefined ? '' : interpolate(pickLocale(value, locale, defaultLocale), variables)),
+      text: (value) =>
+        value === undefined ? '' : interpolate(pickLocale(value, locale, defaultLocale), variables),
       interpolate: (value) => interpolateDeep(value, variables),
       read: (path) => readPath(variables, path),
       hasEdge: (handle) => nodeEdges.some((edge) => edge.handle === handle),
@@ -149,11 +164,13 @@ function buildMachine(
   /** Applies a node's outcome to the context: its side data first, then where it goes. */
   const apply = (context: FlowContext, nodeId: string, outcome: NodeOutcome): Partial<FlowContext> => {
     let variables = context.variables;
-    for (const [path, value] of Object.entries(outcome.set ?? {})) variables = writePath(variables, path, value);
+    for (const [path, value] of Object.entries(outcome.set ?? {}))
+      variables = writePath(variables, path, value);
     for (const path of outcome.unset ?? []) variables = deletePath(variables, path);
     const update: Partial<FlowContext> = { variables };
     if (outcome.send?.length) update.outbound = [...context.outbound, ...outcome.send];
-    if (outcome.events?.length) update.events = [...context.events, ...outcome.events.map((event) => ({ ...event, nodeId }))];
+    if (outcome.events?.length)
+      update.events = [...context.events, ...outcome.events.map((event) => ({ ...event, nodeId }))];
     if ('local' in outcome) update.local = outcome.local;
     if (outcome.next !== undefined) update.exit = { handle: outcome.next };
     else if (outcome.jump !== undefined) update.exit = { jump: outcome.jump };
@@ -165,14 +182,19 @@ function buildMachine(
     } else {
       const wait = outcome.wait ?? {};
       if (wait.timers) {
-        update.timers = wait.timers.map((timer) => ({ id: `${nodeId}#${context.sequence}:${timer.name}`, name: timer.name, at: timer.at }));
+        update.timers = wait.timers.map((timer) => ({
+          id: `${nodeId}#${context.sequence}:${timer.name}`,
+          name: timer.name,
+          at: timer.at,
+        }));
       }
       if (wait.status) update.status = wait.status;
     }
     return update;
   };
 
-  const exitHandle = (context: FlowContext) => (context.exit && 'handle' in context.exit ? context.exit.handle : undefined);
+  const exitHandle = (context: FlowContext) =>
+    context.exit && 'handle' in context.exit ? context.exit.handle : undefined;
 
   const states: Record<string, object> = {};
   for (const [nodeId, { node, definition }] of nodes) {
@@ -207,7 +229,11 @@ function buildMachine(
         'flow.release': { actions: { type: 'release', params: { nodeId } } },
         'flow.return': { actions: { type: 'return', params: { nodeId } } },
       },
-      always: [{ guard: 'overLimit', target: `#${HALTED_STATE}` }, ...targets, { guard: 'exited', target: `#${ENDED_STATE}`, actions: 'markEnded' }],
+      always: [
+        { guard: 'overLimit', target: `#${HALTED_STATE}` },
+        ...targets,
+        { guard: 'exited', target: `#${ENDED_STATE}`, actions: 'markEnded' },
+      ],
     };
   }
   states[ENDED_STATE] = { id: ENDED_STATE, type: 'final' };
@@ -238,7 +264,10 @@ function buildMachine(
         if (event.type !== 'flow.input') return {};
         const variables = { ...context.variables, $input: inboundText(event.message) };
         const current = { ...context, variables };
-        const outcome = definitionOf(nodeId).onInput?.(nodeContext(nodeId, current, event.meta), event.message) ?? { wait: {} };
+        const outcome = definitionOf(nodeId).onInput?.(
+          nodeContext(nodeId, current, event.meta),
+          event.message,
+        ) ?? { wait: {} };
         return { variables, ...apply(current, nodeId, outcome) };
       }),
       timer: assign(({ context, event }, { nodeId }: { nodeId: string }) => {
@@ -246,13 +275,19 @@ function buildMachine(
         const timer = context.timers.find((candidate) => candidate.id === event.timerId);
         if (!timer) return {};
         const current = { ...context, timers: context.timers.filter((candidate) => candidate !== timer) };
-        const outcome = definitionOf(nodeId).onTimer?.(nodeContext(nodeId, current, event.meta), timer.name) ?? { wait: {} };
+        const outcome = definitionOf(nodeId).onTimer?.(
+          nodeContext(nodeId, current, event.meta),
+          timer.name,
+        ) ?? { wait: {} };
         return { timers: current.timers, ...apply(current, nodeId, outcome) };
       }),
       effect: assign(({ context, event }, { nodeId }: { nodeId: string }) => {
         if (event.type !== 'flow.effect' || event.nodeId !== nodeId) return {};
         const current = { ...context, effect: null };
-        const outcome = definitionOf(nodeId).onEffectResult?.(nodeContext(nodeId, current, event.meta), event.result) ?? {
+        const outcome = definitionOf(nodeId).onEffectResult?.(
+          nodeContext(nodeId, current, event.meta),
+          event.result,
+        ) ?? {
           next: event.result.ok ? 'success' : 'error',
         };
         return { effect: null, ...apply(current, nodeId, outcome) };
@@ -266,10 +301,15 @@ function buildMachine(
       return: assign(({ context, event }, { nodeId }: { nodeId: string }) => {
         if (event.type !== 'flow.return' || context.call?.nodeId !== nodeId) return {};
         const current = { ...context, call: null };
-        const outcome = definitionOf(nodeId).onReturn?.(nodeContext(nodeId, current, event.meta), event.result) ?? { next: 'out' };
+        const outcome = definitionOf(nodeId).onReturn?.(
+          nodeContext(nodeId, current, event.meta),
+          event.result,
+        ) ?? { next: 'out' };
         return { call: null, ...apply(current, nodeId, outcome) };
       }),
-      traverse: assign(({ context }, { edgeId }: { edgeId: string }) => ({ traversed: [...context.traversed, edgeId] })),
+      traverse: assign(({ context }, { edgeId }: { edgeId: string }) => ({
+        traversed: [...context.traversed, edgeId],
+      })),
       markEnded: assign(({ context }) => ({
         endReason: context.exit && 'end' in context.exit ? context.exit.end : 'end',
         timers: [],
@@ -291,8 +331,9 @@ function buildMachine(
   }).createMachine({
     id: `flow:${flow.id}`,
     initial: stateByNode.get(flow.nodes.find((node) => node.type === 'start')!.id)!,
+    // Without input (xstate's throwaway initial state in `transition`), start empty rather than throw.
     context: ({ input }) => ({
-      variables: input.variables,
+      variables: input?.variables ?? {},
       local: undefined,
       sequence: 0,
       timers: [],

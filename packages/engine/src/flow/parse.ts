@@ -4,7 +4,13 @@ import { createRegistry, type NodeRegistry } from '../nodes/registry.js';
 import type { ChannelLimits } from '../ports/transport.js';
 import { parseDuration } from './duration.js';
 import type { FlowIssue } from './issues.js';
-import { FLOW_SCHEMA_VERSION, type Flow, type FlowEdge, type FlowNode, flowDocumentSchema } from './schema.js';
+import {
+  FLOW_SCHEMA_VERSION,
+  type Flow,
+  type FlowEdge,
+  type FlowNode,
+  flowDocumentSchema,
+} from './schema.js';
 import { placeholders } from './text.js';
 
 export interface ParseFlowOptions {
@@ -25,13 +31,21 @@ export type ParseFlowResult =
 /** Variables every session has. */
 const BUILT_IN_VARIABLES = new Set(['contact', '$input', '$locale']);
 
-function zodIssues(error: z.ZodError, prefix: Array<string | number>, code: FlowIssue['code'], extra: Partial<FlowIssue>) {
+function zodIssues(
+  error: z.ZodError,
+  prefix: Array<string | number>,
+  code: FlowIssue['code'],
+  extra: Partial<FlowIssue>,
+) {
   return error.issues.map(
     (issue): FlowIssue => ({
       code,
       severity: 'error',
       message: `${issue.message}${issue.path.length ? ` at ${issue.path.join('.')}` : ''}`,
-      path: [...prefix, ...issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment))],
+      path: [
+        ...prefix,
+        ...issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment)),
+      ],
       ...extra,
     }),
   );
@@ -41,7 +55,8 @@ function zodIssues(error: z.ZodError, prefix: Array<string | number>, code: Flow
 function strings(value: unknown, found: string[] = []): string[] {
   if (typeof value === 'string') found.push(value);
   else if (Array.isArray(value)) for (const item of value) strings(item, found);
-  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) strings(item, found);
+  else if (value !== null && typeof value === 'object')
+    for (const item of Object.values(value)) strings(item, found);
   return found;
 }
 
@@ -88,7 +103,13 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
   const nodeById = new Map<string, { node: FlowNode; index: number; definition: AnyNodeDefinition }>();
   raw.nodes.forEach((envelope, index) => {
     if (nodeById.has(envelope.id)) {
-      report({ code: 'node.duplicateId', severity: 'error', message: `Node id "${envelope.id}" is used twice.`, path: ['nodes', index, 'id'], nodeId: envelope.id });
+      report({
+        code: 'node.duplicateId',
+        severity: 'error',
+        message: `Node id "${envelope.id}" is used twice.`,
+        path: ['nodes', index, 'id'],
+        nodeId: envelope.id,
+      });
       return;
     }
     const definition = registry.get(envelope.type);
@@ -104,18 +125,29 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
     }
     const data = definition.data.safeParse(envelope.data ?? {});
     if (!data.success) {
-      errors.push(...zodIssues(data.error, ['nodes', index, 'data'], 'node.invalidData', { nodeId: envelope.id }));
+      errors.push(
+        ...zodIssues(data.error, ['nodes', index, 'data'], 'node.invalidData', { nodeId: envelope.id }),
+      );
       return;
     }
     const node: FlowNode = { id: envelope.id, type: envelope.type, data: data.data };
     nodes.push(node);
     nodeById.set(node.id, { node, index, definition });
     try {
-      for (const issue of definition.lint?.(data.data, { nodeId: node.id, ...(options.limits ? { limits: options.limits } : {}) }) ?? []) {
+      for (const issue of definition.lint?.(data.data, {
+        nodeId: node.id,
+        ...(options.limits ? { limits: options.limits } : {}),
+      }) ?? []) {
         report({ ...issue, path: ['nodes', index, ...issue.path], nodeId: node.id });
       }
     } catch (error) {
-      report({ code: 'node.invalidData', severity: 'error', message: `The node's checks failed: ${(error as Error).message}`, path: ['nodes', index], nodeId: node.id });
+      report({
+        code: 'node.invalidData',
+        severity: 'error',
+        message: `The node's checks failed: ${(error as Error).message}`,
+        path: ['nodes', index],
+        nodeId: node.id,
+      });
     }
   });
 
@@ -126,7 +158,13 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
   raw.edges.forEach((rawEdge, index) => {
     const path = ['edges', index];
     if (edgeIds.has(rawEdge.id)) {
-      report({ code: 'edge.duplicateId', severity: 'error', message: `Edge id "${rawEdge.id}" is used twice.`, path: [...path, 'id'], edgeId: rawEdge.id });
+      report({
+        code: 'edge.duplicateId',
+        severity: 'error',
+        message: `Edge id "${rawEdge.id}" is used twice.`,
+        path: [...path, 'id'],
+        edgeId: rawEdge.id,
+      });
       return;
     }
     edgeIds.add(rawEdge.id);
@@ -136,7 +174,13 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
     if (!source) {
       // A source that exists but failed validation already has its own error.
       if (!raw.nodes.some((node) => node.id === rawEdge.source)) {
-        report({ code: 'edge.danglingSource', severity: 'error', message: `Edge "${rawEdge.id}" leaves node "${rawEdge.source}", which does not exist.`, path: [...path, 'source'], edgeId: rawEdge.id });
+        report({
+          code: 'edge.danglingSource',
+          severity: 'error',
+          message: `Edge "${rawEdge.id}" leaves node "${rawEdge.source}", which does not exist.`,
+          path: [...path, 'source'],
+          edgeId: rawEdge.id,
+        });
       }
       valid = false;
     } else if (!source.definition.handles(source.node.data).some((handle) => handle.id === sourceHandle)) {
@@ -161,7 +205,13 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
       valid = false;
     }
     if (!raw.nodes.some((node) => node.id === rawEdge.target)) {
-      report({ code: 'edge.danglingTarget', severity: 'error', message: `Edge "${rawEdge.id}" goes to node "${rawEdge.target}", which does not exist.`, path: [...path, 'target'], edgeId: rawEdge.id });
+      report({
+        code: 'edge.danglingTarget',
+        severity: 'error',
+        message: `Edge "${rawEdge.id}" goes to node "${rawEdge.target}", which does not exist.`,
+        path: [...path, 'target'],
+        edgeId: rawEdge.id,
+      });
       valid = false;
     }
     if (valid) {
@@ -173,10 +223,21 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
   // Exactly one start.
   const starts = raw.nodes.flatMap((node, index) => (node.type === 'start' ? [{ node, index }] : []));
   if (starts.length === 0) {
-    report({ code: 'start.missing', severity: 'error', message: 'The flow has no start node.', path: ['nodes'] });
+    report({
+      code: 'start.missing',
+      severity: 'error',
+      message: 'The flow has no start node.',
+      path: ['nodes'],
+    });
   }
   for (const extra of starts.slice(1)) {
-    report({ code: 'start.multiple', severity: 'error', message: 'A flow has one start node; this is another.', path: ['nodes', extra.index], nodeId: extra.node.id });
+    report({
+      code: 'start.multiple',
+      severity: 'error',
+      message: 'A flow has one start node; this is another.',
+      path: ['nodes', extra.index],
+      nodeId: extra.node.id,
+    });
   }
 
   // Jump and command targets.
@@ -184,35 +245,68 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
   for (const { node, index, definition } of nodeById.values()) {
     for (const target of definition.jumpTargets?.(node.data) ?? []) {
       if (!exists(target)) {
-        report({ code: 'jump.unknownTarget', severity: 'error', message: `Node "${node.id}" jumps to "${target}", which does not exist.`, path: ['nodes', index, 'data'], nodeId: node.id });
+        report({
+          code: 'jump.unknownTarget',
+          severity: 'error',
+          message: `Node "${node.id}" jumps to "${target}", which does not exist.`,
+          path: ['nodes', index, 'data'],
+          nodeId: node.id,
+        });
       }
     }
     if (node.type === 'action' && options.actions) {
       const name = (node.data as { name: string }).name;
       if (!options.actions.includes(name)) {
-        report({ code: 'action.unknown', severity: 'error', message: `Node "${node.id}" calls action "${name}", which the engine does not know.`, path: ['nodes', index, 'data', 'name'], nodeId: node.id });
+        report({
+          code: 'action.unknown',
+          severity: 'error',
+          message: `Node "${node.id}" calls action "${name}", which the engine does not know.`,
+          path: ['nodes', index, 'data', 'name'],
+          nodeId: node.id,
+        });
       }
     }
     if (node.type === 'subflow' && options.flowIds) {
       const flowId = (node.data as { flowId: string }).flowId;
       if (!options.flowIds.includes(flowId)) {
-        report({ code: 'subflow.unknownFlow', severity: 'error', message: `Node "${node.id}" calls flow "${flowId}", which the engine does not know.`, path: ['nodes', index, 'data', 'flowId'], nodeId: node.id });
+        report({
+          code: 'subflow.unknownFlow',
+          severity: 'error',
+          message: `Node "${node.id}" calls flow "${flowId}", which the engine does not know.`,
+          path: ['nodes', index, 'data', 'flowId'],
+          nodeId: node.id,
+        });
       }
     }
   }
   const settings = raw.settings ?? {};
   settings.commands?.forEach((command, index) => {
     if (!exists(command.target)) {
-      report({ code: 'command.unknownTarget', severity: 'error', message: `Command "${command.keywords[0]}" goes to "${command.target}", which does not exist.`, path: ['settings', 'commands', index, 'target'] });
+      report({
+        code: 'command.unknownTarget',
+        severity: 'error',
+        message: `Command "${command.keywords[0]}" goes to "${command.target}", which does not exist.`,
+        path: ['settings', 'commands', index, 'target'],
+      });
     }
   });
   for (const [from, to] of Object.entries(raw.migrate?.nodes ?? {})) {
     if (!exists(to)) {
-      report({ code: 'migration.unknownTarget', severity: 'error', message: `The migration maps "${from}" to "${to}", which does not exist.`, path: ['migrate', 'nodes', from] });
+      report({
+        code: 'migration.unknownTarget',
+        severity: 'error',
+        message: `The migration maps "${from}" to "${to}", which does not exist.`,
+        path: ['migrate', 'nodes', from],
+      });
     }
   }
   if (settings.sessionTimeout !== undefined && parseDuration(settings.sessionTimeout) === null) {
-    report({ code: 'duration.invalid', severity: 'error', message: `sessionTimeout "${settings.sessionTimeout}" is not a duration.`, path: ['settings', 'sessionTimeout'] });
+    report({
+      code: 'duration.invalid',
+      severity: 'error',
+      message: `sessionTimeout "${settings.sessionTimeout}" is not a duration.`,
+      path: ['settings', 'sessionTimeout'],
+    });
   }
 
   // Successors of each node (edges and jumps), for cycles and reachability.
@@ -223,7 +317,9 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
     for (const target of definition.jumpTargets?.(node.data) ?? []) successors.get(node.id)!.push(target);
   }
 
-  for (const cycle of cyclesWithoutWait(nodes, successors, (node) => nodeById.get(node.id)!.definition.waits(node.data))) {
+  for (const cycle of cyclesWithoutWait(nodes, successors, (node) =>
+    nodeById.get(node.id)!.definition.waits(node.data),
+  )) {
     report({
       code: 'cycle.noWait',
       severity: 'error',
@@ -237,7 +333,10 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
 
   // Warnings: unreachable nodes, unconnected handles, variables read but never written.
   const reachable = new Set<string>();
-  const roots = [...starts.map((start) => start.node.id), ...(settings.commands ?? []).map((command) => command.target)];
+  const roots = [
+    ...starts.map((start) => start.node.id),
+    ...(settings.commands ?? []).map((command) => command.target),
+  ];
   for (const root of roots) {
     const stack = [root];
     while (stack.length > 0) {
@@ -253,17 +352,39 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
   }
   for (const { node, index, definition } of nodeById.values()) {
     if (!reachable.has(node.id)) {
-      report({ code: 'node.unreachable', severity: 'warning', message: `Node "${node.id}" can never be reached from the start.`, path: ['nodes', index], nodeId: node.id });
+      report({
+        code: 'node.unreachable',
+        severity: 'warning',
+        message: `Node "${node.id}" can never be reached from the start.`,
+        path: ['nodes', index],
+        nodeId: node.id,
+      });
     }
     for (const handle of definition.handles(node.data)) {
       if (!handle.optional && !usedHandles.has(`${node.id}\u0000${handle.id}`)) {
-        report({ code: 'handle.unconnected', severity: 'warning', message: `Handle "${handle.id}" of node "${node.id}" has no edge: the conversation ends there.`, path: ['nodes', index], nodeId: node.id });
+        report({
+          code: 'handle.unconnected',
+          severity: 'warning',
+          message: `Handle "${handle.id}" of node "${node.id}" has no edge: the conversation ends there.`,
+          path: ['nodes', index],
+          nodeId: node.id,
+        });
       }
     }
-    const reads = new Set(strings(node.data).flatMap(placeholders).map((path) => path.split(/[.[]/)[0]!));
+    const reads = new Set(
+      strings(node.data)
+        .flatMap(placeholders)
+        .map((path) => path.split(/[.[]/)[0]!),
+    );
     for (const variable of reads) {
       if (!written.has(variable)) {
-        report({ code: 'variable.neverWritten', severity: 'warning', message: `Node "${node.id}" reads "{{${variable}}}", which nothing writes.`, path: ['nodes', index, 'data'], nodeId: node.id });
+        report({
+          code: 'variable.neverWritten',
+          severity: 'warning',
+          message: `Node "${node.id}" reads "{{${variable}}}", which nothing writes.`,
+          path: ['nodes', index, 'data'],
+          nodeId: node.id,
+        });
       }
     }
   }
@@ -302,8 +423,10 @@ function missingTranslations(
   const maps: Array<{ nodeId: string; index: number; path: Array<string | number>; locales: string[] }> = [];
   const walk = (value: unknown, nodeId: string, index: number, path: Array<string | number>) => {
     if (isLocaleMap(value)) maps.push({ nodeId, index, path, locales: Object.keys(value) });
-    else if (Array.isArray(value)) value.forEach((item, position) => walk(item, nodeId, index, [...path, position]));
-    else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) walk(item, nodeId, index, [...path, key]);
+    else if (Array.isArray(value)) {
+      for (const [position, item] of value.entries()) walk(item, nodeId, index, [...path, position]);
+    } else if (value !== null && typeof value === 'object')
+      for (const [key, item] of Object.entries(value)) walk(item, nodeId, index, [...path, key]);
   };
   for (const { id } of rawNodes) {
     const entry = nodeById.get(id);
@@ -329,7 +452,11 @@ function missingTranslations(
 }
 
 /** Strongly connected groups of nodes that never wait, and that loop (Tarjan's algorithm). */
-function cyclesWithoutWait(nodes: FlowNode[], successors: Map<string, string[]>, waits: (node: FlowNode) => boolean): string[][] {
+function cyclesWithoutWait(
+  nodes: FlowNode[],
+  successors: Map<string, string[]>,
+  waits: (node: FlowNode) => boolean,
+): string[][] {
   const eligible = new Map(nodes.filter((node) => !waits(node)).map((node) => [node.id, node]));
   const index = new Map<string, number>();
   const low = new Map<string, number>();

@@ -38,9 +38,14 @@ export function readPath(root: unknown, path: string): unknown {
 }
 
 /** Returns a copy of `root` with the path set (creating objects on the way); never mutates. */
-export function writePath(root: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+export function writePath(
+  root: Record<string, unknown>,
+  path: string,
+  value: unknown,
+): Record<string, unknown> {
   const segments = parsePath(path.trim());
-  if (!segments || segments.some((segment) => typeof segment === 'string' && forbidden.has(segment))) return root;
+  if (!segments || segments.some((segment) => typeof segment === 'string' && forbidden.has(segment)))
+    return root;
   return writeSegments(root, segments, value) as Record<string, unknown>;
 }
 
@@ -50,7 +55,10 @@ export function deletePath(root: Record<string, unknown>, path: string): Record<
   if (!segments) return root;
   let parent: unknown = root;
   for (const segment of segments.slice(0, -1)) {
-    parent = parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>)[segment] : undefined;
+    parent =
+      parent !== null && typeof parent === 'object'
+        ? (parent as Record<string | number, unknown>)[segment]
+        : undefined;
   }
   const last = segments[segments.length - 1]!;
   if (parent === null || typeof parent !== 'object' || !Object.hasOwn(parent, last)) return root;
@@ -60,7 +68,9 @@ export function deletePath(root: Record<string, unknown>, path: string): Record<
     const { [last]: _removed, ...rest } = parent as Record<string | number, unknown>;
     copy = rest;
   }
-  return segments.length === 1 ? (copy as Record<string, unknown>) : (writeSegments(root, segments.slice(0, -1), copy) as Record<string, unknown>);
+  return segments.length === 1
+    ? (copy as Record<string, unknown>)
+    : (writeSegments(root, segments.slice(0, -1), copy) as Record<string, unknown>);
 }
 
 const forbidden = new Set(['__proto__', 'prototype', 'constructor']);
@@ -68,13 +78,15 @@ const forbidden = new Set(['__proto__', 'prototype', 'constructor']);
 function writeSegments(node: unknown, segments: Array<string | number>, value: unknown): unknown {
   if (segments.length === 0) return value;
   const [segment, ...rest] = segments as [string | number, ...Array<string | number>];
-  const copy = (Array.isArray(node)
-    ? [...node]
-    : node !== null && typeof node === 'object'
-      ? { ...(node as Record<string, unknown>) }
-      : typeof segment === 'number'
-        ? []
-        : {}) as Record<string | number, unknown>;
+  const copy = (
+    Array.isArray(node)
+      ? [...node]
+      : node !== null && typeof node === 'object'
+        ? { ...(node as Record<string, unknown>) }
+        : typeof segment === 'number'
+          ? []
+          : {}
+  ) as Record<string | number, unknown>;
   copy[segment] = writeSegments(copy[segment], rest, value);
   return copy;
 }

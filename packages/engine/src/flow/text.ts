@@ -43,5 +43,10 @@ export function interpolateDeep(value: unknown, variables: Readonly<Record<strin
 
 /** Folds case and accents, and trims: how choices and string comparisons match ("Café" = "cafe"). */
 export function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().trim().replace(/\s+/g, ' ');
+  return text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase()
+    .trim()
+    .replace(/\s+/g, ' ');
 }

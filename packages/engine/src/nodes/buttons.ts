@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { OutboundMessage } from '../messages.js';
 import { channelIssues } from './channel-lint.js';
-import { durationSchema, missOutcome, optional, retrySchema, textSchema, timeoutTimers } from './common.js';
+import { matchOption, RESERVED_HANDLES, uniqueIds } from './choice.js';
 import type { MissCount } from './common.js';
-import { RESERVED_HANDLES, matchOption, uniqueIds } from './choice.js';
+import { durationSchema, missOutcome, optional, retrySchema, textSchema, timeoutTimers } from './common.js';
 import { defineNode, type NodeContext } from './define.js';
 
 const buttonsData = z.object({
@@ -40,7 +40,11 @@ function render(context: NodeContext<ButtonsData, MissCount>, body: string): Out
 export const buttonsNode = defineNode<ButtonsData, MissCount>({
   type: 'buttons',
   data: buttonsData,
-  handles: (data) => [...data.buttons.map((button) => ({ id: button.id })), optional('noMatch'), optional('timeout')],
+  handles: (data) => [
+    ...data.buttons.map((button) => ({ id: button.id })),
+    optional('noMatch'),
+    optional('timeout'),
+  ],
   waits: () => true,
   writes: (data) => (data.variable ? [data.variable] : []),
   lint: (data, context) => channelIssues.buttons(data, context),
@@ -50,7 +54,10 @@ export const buttonsNode = defineNode<ButtonsData, MissCount>({
     wait: { timers: timeoutTimers(context) },
   }),
   onInput: (context, message) => {
-    const options = context.data.buttons.map((button) => ({ id: button.id, title: context.text(button.title) }));
+    const options = context.data.buttons.map((button) => ({
+      id: button.id,
+      title: context.text(button.title),
+    }));
     const picked = matchOption(options, message);
     if (picked) {
       const button = context.data.buttons.find((candidate) => candidate.id === picked.id)!;

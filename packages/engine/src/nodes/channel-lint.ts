@@ -28,7 +28,14 @@ function tooLong(
   ];
 }
 
-function tooMany(context: LintContext, count: number, limit: number, what: string, fallback: string, path: Path): FlowIssue[] {
+function tooMany(
+  context: LintContext,
+  count: number,
+  limit: number,
+  what: string,
+  fallback: string,
+  path: Path,
+): FlowIssue[] {
   if (count <= limit) return [];
   return [
     {
@@ -50,7 +57,14 @@ interface InteractiveData {
 function interactiveIssues(data: InteractiveData, context: LintContext): FlowIssue[] {
   const limits = context.limits!;
   return [
-    ...tooLong(context, data.text, limits.maxInteractiveBody, 'The body', 'the body is cut to the limit with an ellipsis', ['text']),
+    ...tooLong(
+      context,
+      data.text,
+      limits.maxInteractiveBody,
+      'The body',
+      'the body is cut to the limit with an ellipsis',
+      ['text'],
+    ),
     ...tooLong(context, data.header, limits.maxHeader, 'The header', 'cut with an ellipsis', ['header']),
     ...tooLong(context, data.footer, limits.maxFooter, 'The footer', 'cut with an ellipsis', ['footer']),
   ];
@@ -64,8 +78,22 @@ export const channelIssues = {
   message(data: { text?: Text; media?: { caption?: Text } }, context: LintContext): FlowIssue[] {
     if (!context.limits) return [];
     return [
-      ...tooLong(context, data.text, context.limits.maxText, 'The text', 'split into several messages at word boundaries', ['text']),
-      ...tooLong(context, data.media?.caption, context.limits.maxCaption, 'The caption', 'cut with an ellipsis', ['media', 'caption']),
+      ...tooLong(
+        context,
+        data.text,
+        context.limits.maxText,
+        'The text',
+        'split into several messages at word boundaries',
+        ['text'],
+      ),
+      ...tooLong(
+        context,
+        data.media?.caption,
+        context.limits.maxCaption,
+        'The caption',
+        'cut with an ellipsis',
+        ['media', 'caption'],
+      ),
     ];
   },
   buttons(data: InteractiveData & { buttons: Array<{ title: Text }> }, context: LintContext): FlowIssue[] {
@@ -73,13 +101,18 @@ export const channelIssues = {
     if (!limits) return [];
     return [
       ...interactiveIssues(data, context),
-      ...tooMany(context, data.buttons.length, limits.maxButtons, 'buttons', 'sent as a list message', ['buttons']),
+      ...tooMany(context, data.buttons.length, limits.maxButtons, 'buttons', 'sent as a list message', [
+        'buttons',
+      ]),
       ...data.buttons.flatMap((button, index) =>
-        tooLong(context, button.title, limits.maxButtonTitle, `Button ${index + 1}'s title`, 'cut with an ellipsis', [
-          'buttons',
-          index,
-          'title',
-        ]),
+        tooLong(
+          context,
+          button.title,
+          limits.maxButtonTitle,
+          `Button ${index + 1}'s title`,
+          'cut with an ellipsis',
+          ['buttons', index, 'title'],
+        ),
       ),
     ];
   },
@@ -95,34 +128,51 @@ export const channelIssues = {
     const rowCount = data.sections.reduce((sum, section) => sum + section.rows.length, 0);
     return [
       ...interactiveIssues(data, context),
-      ...tooLong(context, data.buttonLabel, limits.maxListButtonLabel, 'The list button label', 'cut with an ellipsis', [
-        'buttonLabel',
-      ]),
-      ...tooMany(context, rowCount, limits.maxListRows, 'rows', 'sent as several list messages (pages)', ['sections']),
-      ...tooMany(context, data.sections.length, limits.maxListSections, 'sections', 'sections are merged across pages', [
+      ...tooLong(
+        context,
+        data.buttonLabel,
+        limits.maxListButtonLabel,
+        'The list button label',
+        'cut with an ellipsis',
+        ['buttonLabel'],
+      ),
+      ...tooMany(context, rowCount, limits.maxListRows, 'rows', 'sent as several list messages (pages)', [
         'sections',
       ]),
+      ...tooMany(
+        context,
+        data.sections.length,
+        limits.maxListSections,
+        'sections',
+        'sections are merged across pages',
+        ['sections'],
+      ),
       ...data.sections.flatMap((section, sectionIndex) => [
-        ...tooLong(context, section.title, limits.maxSectionTitle, `Section ${sectionIndex + 1}'s title`, 'cut with an ellipsis', [
-          'sections',
-          sectionIndex,
-          'title',
-        ]),
+        ...tooLong(
+          context,
+          section.title,
+          limits.maxSectionTitle,
+          `Section ${sectionIndex + 1}'s title`,
+          'cut with an ellipsis',
+          ['sections', sectionIndex, 'title'],
+        ),
         ...section.rows.flatMap((row, rowIndex) => [
-          ...tooLong(context, row.title, limits.maxRowTitle, `Row "${rowIndex + 1}" title`, 'cut with an ellipsis', [
-            'sections',
-            sectionIndex,
-            'rows',
-            rowIndex,
-            'title',
-          ]),
-          ...tooLong(context, row.description, limits.maxRowDescription, 'A row description', 'cut with an ellipsis', [
-            'sections',
-            sectionIndex,
-            'rows',
-            rowIndex,
-            'description',
-          ]),
+          ...tooLong(
+            context,
+            row.title,
+            limits.maxRowTitle,
+            `Row "${rowIndex + 1}" title`,
+            'cut with an ellipsis',
+            ['sections', sectionIndex, 'rows', rowIndex, 'title'],
+          ),
+          ...tooLong(
+            context,
+            row.description,
+            limits.maxRowDescription,
+            'A row description',
+            'cut with an ellipsis',
+            ['sections', sectionIndex, 'rows', rowIndex, 'description'],
+          ),
         ]),
       ]),
     ];

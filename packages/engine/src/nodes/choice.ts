@@ -27,7 +27,8 @@ export function matchOption(options: RenderedOption[], message: InboundMessage):
 }
 
 /** Ids must be unique within a node: each is a handle. */
-export const uniqueIds = (items: Array<{ id: string }>) => new Set(items.map((item) => item.id)).size === items.length;
+export const uniqueIds = (items: Array<{ id: string }>) =>
+  new Set(items.map((item) => item.id)).size === items.length;
 
 /** Handle ids a choice node reserves for itself. */
 export const RESERVED_HANDLES = new Set(['noMatch', 'timeout']);

@@ -7,10 +7,11 @@ import type { NodeContext, NodeOutcome, NodeTimer } from './define.js';
 export const textSchema = z.union([z.string(), z.record(z.string(), z.string())]);
 
 /** A duration: `"30s"`, `"10m"`, `"2h"`, `"1d"`, or milliseconds. */
-export const durationSchema = z.union([z.string().min(1), z.number().nonnegative()]).refine(
-  (value) => parseDuration(value) !== null,
-  { message: 'expected a duration such as "30s", "10m", "2h", "1d" or a number of milliseconds' },
-);
+export const durationSchema = z
+  .union([z.string().min(1), z.number().nonnegative()])
+  .refine((value) => parseDuration(value) !== null, {
+    message: 'expected a duration such as "30s", "10m", "2h", "1d" or a number of milliseconds',
+  });
 
 /** A re-prompt for an answer that did not fit. */
 export const retrySchema = z.object({
@@ -31,7 +32,12 @@ export function timeoutTimers(context: NodeContext<{ timeout?: string | number }
 export const optional = (id: string) => ({ id, optional: true });
 
 /** Checks a regular expression from a flow compiles (it is compiled, never evaluated as code). */
-export function regexIssue(pattern: string, flags: string | undefined, nodeId: string, path: Array<string | number>): FlowIssue[] {
+export function regexIssue(
+  pattern: string,
+  flags: string | undefined,
+  nodeId: string,
+  path: Array<string | number>,
+): FlowIssue[] {
   try {
     new RegExp(pattern, flags);
     return [];
@@ -56,7 +62,10 @@ export type MissCount = { misses: number };
 
 /** Re-prompts after a miss, or leaves through `invalid` once `retry.max` misses are reached. */
 export function missOutcome(
-  context: NodeContext<{ retry?: { text: string | Record<string, string>; max?: number }; timeout?: string | number }, MissCount>,
+  context: NodeContext<
+    { retry?: { text: string | Record<string, string>; max?: number }; timeout?: string | number },
+    MissCount
+  >,
   exitHandle: string,
   prompt: () => NodeOutcome<MissCount>['send'],
 ): NodeOutcome<MissCount> {

@@ -25,11 +25,19 @@ const ruleSchema = z.object({ left: textSchema, op: z.enum(operators), right: te
 
 const conditionData = z.object({
   branches: z
-    .array(z.object({ id: z.string().min(1), match: z.enum(['all', 'any']).optional(), rules: z.array(ruleSchema).min(1) }))
+    .array(
+      z.object({
+        id: z.string().min(1),
+        match: z.enum(['all', 'any']).optional(),
+        rules: z.array(ruleSchema).min(1),
+      }),
+    )
     .refine((branches) => new Set(branches.map((branch) => branch.id)).size === branches.length, {
       message: 'branch ids must be unique',
     })
-    .refine((branches) => branches.every((branch) => branch.id !== 'else'), { message: '"else" is reserved' }),
+    .refine((branches) => branches.every((branch) => branch.id !== 'else'), {
+      message: '"else" is reserved',
+    }),
 });
 
 function toNumber(text: string): number | null {

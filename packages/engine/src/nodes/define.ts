@@ -1,7 +1,7 @@
 import type { z } from 'zod';
+import type { FlowIssue } from '../flow/issues.js';
 import type { ConversationRef, InboundMessage, OutboundMessage } from '../messages.js';
 import type { ChannelLimits } from '../ports/transport.js';
-import type { FlowIssue } from '../flow/issues.js';
 
 /** A text in a flow: a string with `{{variable}}` placeholders, or a map of locale → such a string. */
 export type Text = string | Record<string, string>;
@@ -94,7 +94,10 @@ export interface EffectServices {
 export interface HttpOptions {
   /** Let `http` nodes reach loopback, private and link-local addresses. Default false. */
   allowPrivateNetwork?: boolean;
-  /** The fetch to use (default: the global fetch). */
+  /**
+   * A fetch to use instead of the engine's own client. Honoured only with `allowPrivateNetwork`:
+   * a host's fetch cannot be pinned to the address the SSRF check approved.
+   */
   fetch?: typeof fetch;
 }
 

@@ -5,7 +5,11 @@ import { defineNode } from './define.js';
 /** `handoff`: hands the conversation to a human. The bot stays silent until `engine.release`. */
 export const handoffNode = defineNode({
   type: 'handoff',
-  data: z.object({ text: textSchema.optional(), queue: z.string().optional(), timeout: durationSchema.optional() }),
+  data: z.object({
+    text: textSchema.optional(),
+    queue: z.string().optional(),
+    timeout: durationSchema.optional(),
+  }),
   handles: () => [{ id: 'out' }, optional('timeout')],
   waits: () => true,
   enter: (context) => {

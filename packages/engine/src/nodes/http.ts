@@ -21,7 +21,8 @@ export const WHOLE_BODY = '$';
  * that imports this module can set it, and a host can already allow private networks anyway.
  */
 export const networkPolicyOverride: unique symbol = Symbol('botpe.http.networkPolicy');
-type HttpServiceOptions = HttpOptions & {
+/** `HttpOptions` as the http node reads them, with the internal test override. */
+export type HttpServiceOptions = HttpOptions & {
   [networkPolicyOverride]?: Omit<NetworkPolicy, 'allowPrivateNetwork'>;
 };
 
@@ -156,7 +157,13 @@ function parseUrl(text: string, base?: URL): URL {
   try {
     url = new URL(text, base);
   } catch {
-    throw httpError('HTTP_INVALID_URL', `"${text}" is not a valid URL`);
+    // The URL is not echoed: it may carry user input or a token in its query.
+    throw httpError(
+      'HTTP_INVALID_URL',
+      base
+        ? `the redirect from ${base.origin} goes to an invalid URL`
+        : 'the URL is not a valid URL once its placeholders are filled',
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw httpError('HTTP_INVALID_URL', `only http and https URLs can be called, not "${url.protocol}"`, {
@@ -262,9 +269,13 @@ async function send(request: HttpRequest, context: EffectContext<HttpData>): Pro
     if (!REDIRECT_STATUSES.has(response.status) || !location)
       return { status: response.status, body: parseJson(response.body) };
     if (redirects === MAX_REDIRECTS) {
-      throw httpError('HTTP_TOO_MANY_REDIRECTS', `more than ${MAX_REDIRECTS} redirects from ${request.url}`, {
-        details: { maxRedirects: MAX_REDIRECTS },
-      });
+      throw httpError(
+        'HTTP_TOO_MANY_REDIRECTS',
+        `more than ${MAX_REDIRECTS} redirects, the last from ${url.origin}`,
+        {
+          details: { maxRedirects: MAX_REDIRECTS },
+        },
+      );
     }
     const next = parseUrl(location, url);
     // 303, and 301/302 after a POST, continue as a GET without a body (what every client does).

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { OutboundMessage } from '../messages.js';
 import { channelIssues } from './channel-lint.js';
-import { durationSchema, missOutcome, optional, retrySchema, textSchema, timeoutTimers } from './common.js';
+import { matchOption, RESERVED_HANDLES, uniqueIds } from './choice.js';
 import type { MissCount } from './common.js';
-import { RESERVED_HANDLES, matchOption, uniqueIds } from './choice.js';
+import { durationSchema, missOutcome, optional, retrySchema, textSchema, timeoutTimers } from './common.js';
 import { defineNode, type NodeContext } from './define.js';
 
 const rowSchema = z.object({
@@ -28,10 +28,13 @@ const listData = z
     message: 'row ids must be unique across sections',
     path: ['sections'],
   })
-  .refine((data) => data.sections.every((section) => section.rows.every((row) => !RESERVED_HANDLES.has(row.id))), {
-    message: 'a row id cannot be "noMatch" or "timeout"',
-    path: ['sections'],
-  });
+  .refine(
+    (data) => data.sections.every((section) => section.rows.every((row) => !RESERVED_HANDLES.has(row.id))),
+    {
+      message: 'a row id cannot be "noMatch" or "timeout"',
+      path: ['sections'],
+    },
+  );
 
 type ListData = z.infer<typeof listData>;
 
@@ -63,7 +66,11 @@ function render(context: NodeContext<ListData, MissCount>, body: string): Outbou
 export const listNode = defineNode<ListData, MissCount>({
   type: 'list',
   data: listData,
-  handles: (data) => [...rowsOf(data).map((row) => ({ id: row.id })), optional('noMatch'), optional('timeout')],
+  handles: (data) => [
+    ...rowsOf(data).map((row) => ({ id: row.id })),
+    optional('noMatch'),
+    optional('timeout'),
+  ],
   waits: () => true,
   writes: (data) => (data.variable ? [data.variable] : []),
   lint: (data, context) => channelIssues.list(data, context),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { OutboundMessage } from '../messages.js';
-import { defineNode } from './define.js';
 import { channelIssues } from './channel-lint.js';
 import { textSchema } from './common.js';
+import { defineNode } from './define.js';
 
 export const mediaSchema = z
   .object({

@@ -1,7 +1,15 @@
 import { z } from 'zod';
-import { durationSchema, missOutcome, optional, regexIssue, retrySchema, textSchema, timeoutTimers } from './common.js';
-import { defineNode } from './define.js';
 import type { MissCount } from './common.js';
+import {
+  durationSchema,
+  missOutcome,
+  optional,
+  regexIssue,
+  retrySchema,
+  textSchema,
+  timeoutTimers,
+} from './common.js';
+import { defineNode } from './define.js';
 import { inputSchema, normalizeAnswer } from './input.js';
 
 const questionData = z.object({
@@ -23,7 +31,9 @@ export const questionNode = defineNode<QuestionData, QuestionLocal>({
   waits: () => true,
   writes: (data) => [data.variable],
   lint: (data, { nodeId }) =>
-    data.input.type === 'regex' ? regexIssue(data.input.pattern, data.input.flags, nodeId, ['data', 'input', 'pattern']) : [],
+    data.input.type === 'regex'
+      ? regexIssue(data.input.pattern, data.input.flags, nodeId, ['data', 'input', 'pattern'])
+      : [],
   enter: (context) => ({
     send: [{ type: 'text', text: context.text(context.data.text) }],
     local: { misses: 0 },

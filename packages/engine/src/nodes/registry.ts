@@ -46,7 +46,9 @@ export function createRegistry(extra: readonly AnyNodeDefinition[] = []): NodeRe
   const registry = new Map(coreRegistry);
   for (const node of extra) {
     if (registry.has(node.type)) {
-      throw engineError('NODE_TYPE_CONFLICT', `node type "${node.type}" is defined twice`, { details: { type: node.type } });
+      throw engineError('NODE_TYPE_CONFLICT', `node type "${node.type}" is defined twice`, {
+        details: { type: node.type },
+      });
     }
     registry.set(node.type, node);
   }

@@ -44,7 +44,10 @@ export const setNode = defineNode({
           break;
         }
         case 'append':
-          assign(variable, [...(Array.isArray(current) ? current : current === undefined ? [] : [current]), resolved]);
+          assign(variable, [
+            ...(Array.isArray(current) ? current : current === undefined ? [] : [current]),
+            resolved,
+          ]);
           break;
         case 'unset':
           unset.push(variable);

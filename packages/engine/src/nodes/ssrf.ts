@@ -35,7 +35,13 @@ export type HttpErrorCode =
   | 'HTTP_TOO_MANY_REDIRECTS'
   | 'HTTP_REQUEST_FAILED';
 
-/** An error of an http request. `retryable` is true for failures a later attempt may not hit. */
+/**
+ * An error of an http request, with one of the `HttpErrorCode`s. `retryable` is true for failures a
+ * later attempt may not hit (DNS, network).
+ *
+ * @example
+ * throw httpError('HTTP_TOO_LARGE', 'the response is larger than 1048576 bytes');
+ */
 export function httpError(
   code: HttpErrorCode,
   message: string,

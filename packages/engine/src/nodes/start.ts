@@ -12,7 +12,14 @@ const triggerSchema = z.discriminatedUnion('type', [
     keywords: z.array(z.string().min(1)).min(1),
     match: z.enum(['exact', 'contains']).optional(),
   }),
-  z.object({ type: z.literal('regex'), pattern: z.string().min(1), flags: z.string().regex(/^[imsu]*$/).optional() }),
+  z.object({
+    type: z.literal('regex'),
+    pattern: z.string().min(1),
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/)
+      .optional(),
+  }),
 ]);
 
 const startData = z.object({ triggers: z.array(triggerSchema).optional() });
@@ -32,10 +39,14 @@ export function startMatches(data: StartData, message: InboundMessage): boolean 
         );
       case 'regex':
         try {
-          return new RegExp(trigger.pattern, trigger.flags ?? 'i').test(inboundText(message).slice(0, MAX_MATCHED_INPUT));
+          return new RegExp(trigger.pattern, trigger.flags ?? 'i').test(
+            inboundText(message).slice(0, MAX_MATCHED_INPUT),
+          );
         } catch {
           return false;
         }
+      default:
+        return false;
     }
   });
 }
@@ -48,7 +59,9 @@ export const startNode = defineNode({
   waits: () => false,
   lint: (data, { nodeId }) =>
     (data.triggers ?? []).flatMap((trigger, index) =>
-      trigger.type === 'regex' ? regexIssue(trigger.pattern, trigger.flags, nodeId, ['data', 'triggers', index, 'pattern']) : [],
+      trigger.type === 'regex'
+        ? regexIssue(trigger.pattern, trigger.flags, nodeId, ['data', 'triggers', index, 'pattern'])
+        : [],
     ),
   enter: () => ({ next: 'out' }),
 });

@@ -35,7 +35,8 @@ export const subflowNode = defineNode({
   onReturn: (context, result) => {
     if (!result.ok) return { events: [{ type: 'node.subflowFailed', reason: result.reason }], next: 'error' };
     const set: Record<string, unknown> = {};
-    for (const [parent, child] of Object.entries(context.data.output ?? {})) set[parent] = result.variables[child];
+    for (const [parent, child] of Object.entries(context.data.output ?? {}))
+      set[parent] = result.variables[child];
     return { set, next: 'out' };
   },
 });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { initialTransition, transition } from 'xstate';
 import { type CompiledFlow, compileFlow, HALTED_STATE } from '../compile/compile.js';
-import { type EventMeta, type FlowContext, type FlowEvent, persistedContext, stepContext } from '../compile/context.js';
+import { type EventMeta, type FlowContext, persistedContext, stepContext } from '../compile/context.js';
 import { BotpeError, describeError, engineError } from '../errors.js';
 import { parseDuration } from '../flow/duration.js';
 import {
@@ -78,16 +78,22 @@ function assertInbound(event: InboundEvent): void {
   if (!conversation || typeof conversation !== 'object') problems.push('conversation is missing');
   else {
     for (const field of ['channel', 'botId', 'userId'] as const) {
-      if (typeof conversation[field] !== 'string' || conversation[field] === '') problems.push(`conversation.${field} must be a non-empty string`);
+      if (typeof conversation[field] !== 'string' || conversation[field] === '')
+        problems.push(`conversation.${field} must be a non-empty string`);
     }
   }
   if (!message || typeof message !== 'object') problems.push('message is missing');
   else {
-    if (typeof message.id !== 'string' || message.id === '') problems.push('message.id must be a non-empty string');
+    if (typeof message.id !== 'string' || message.id === '')
+      problems.push('message.id must be a non-empty string');
     if (typeof message.type !== 'string') problems.push('message.type must be a string');
-    if (typeof message.timestamp !== 'number' || !Number.isFinite(message.timestamp)) problems.push('message.timestamp must be a number (ms)');
+    if (typeof message.timestamp !== 'number' || !Number.isFinite(message.timestamp))
+      problems.push('message.timestamp must be a number (ms)');
   }
-  if (problems.length > 0) throw engineError('EVENT_INVALID', `invalid inbound event: ${problems.join('; ')}`, { details: { problems } });
+  if (problems.length > 0)
+    throw engineError('EVENT_INVALID', `invalid inbound event: ${problems.join('; ')}`, {
+      details: { problems },
+    });
 }
 
 /**
@@ -160,29 +166,42 @@ export function createEngine(options: EngineOptions): Engine {
       return await call();
     } catch (error) {
       if (BotpeError.isInstance(error)) throw error;
-      throw engineError('STORE_FAILED', `the ${store.name} store failed to ${what}: ${describeError(error)}`, { cause: error, retryable: true });
+      throw engineError(
+        'STORE_FAILED',
+        `the ${store.name} store failed to ${what}: ${describeError(error)}`,
+        { cause: error, retryable: true },
+      );
     }
   };
 
   /** Loads (or takes from the hot cache), computes, and commits with CAS; redoes the step on a conflict. */
-  async function commit(key: string, compute: Compute): Promise<{ result: StepResult; added: OutboxEntry[]; record: SessionRecord | null; attempts: number }> {
+  async function commit(
+    key: string,
+    compute: Compute,
+  ): Promise<{ result: StepResult; added: OutboxEntry[]; record: SessionRecord | null; attempts: number }> {
     for (let attempt = 1; attempt <= limits.maxCommitAttempts; attempt++) {
       const cached = attempt === 1 ? hot.get(key) : undefined;
       const current = cached ?? (await storeCall('load a session', () => store.load(key)));
       const plan = await compute(current, clock.now());
       if (!isPlan(plan)) return { result: plan, added: [], record: current, attempts: attempt };
       if (plan.record === null) return { result: plan.result, added: [], record: current, attempts: attempt };
-      const saved = await storeCall('save a session', () => store.save(plan.record!, current?.version ?? null));
+      const saved = await storeCall('save a session', () =>
+        store.save(plan.record!, current?.version ?? null),
+      );
       if (saved) {
         remember(plan.record);
         return { result: plan.result, added: plan.added, record: plan.record, attempts: attempt };
       }
       hot.delete(key);
     }
-    throw engineError('STORE_CONFLICT_LIMIT', `gave up after ${limits.maxCommitAttempts} conflicting commits`, {
-      retryable: true,
-      details: { conversationKey: key },
-    });
+    throw engineError(
+      'STORE_CONFLICT_LIMIT',
+      `gave up after ${limits.maxCommitAttempts} conflicting commits`,
+      {
+        retryable: true,
+        details: { conversationKey: key },
+      },
+    );
   }
 
   /** Runs a step for one conversation: serialised per conversation, committed, then delivered. */
@@ -216,18 +235,36 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   /** Hands outbox entries to the transport in order, then removes the delivered ones from the session. */
-  async function deliver(record: SessionRecord, entries: OutboxEntry[], events: EngineEvent[]): Promise<number> {
+  async function deliver(
+    record: SessionRecord,
+    entries: OutboxEntry[],
+    events: EngineEvent[],
+  ): Promise<number> {
     const done: string[] = [];
     for (const entry of entries) {
       try {
-        const receipt = await transport!.send(record.conversation, entry.message, { idempotencyKey: entry.id, signal: closing.signal });
-        events.push({ type: 'message.sent', conversationKey: record.key, outboxId: entry.id, providerMessageId: receipt.providerMessageId });
+        const receipt = await transport!.send(record.conversation, entry.message, {
+          idempotencyKey: entry.id,
+          signal: closing.signal,
+        });
+        events.push({
+          type: 'message.sent',
+          conversationKey: record.key,
+          outboxId: entry.id,
+          providerMessageId: receipt.providerMessageId,
+        });
         done.push(entry.id);
       } catch (error) {
         const code = BotpeError.isInstance(error) ? error.code : 'TRANSPORT_FAILED';
         if (BotpeError.isInstance(error) && !error.retryable) {
           // It can never be delivered: drop it rather than block the conversation's later replies.
-          events.push({ type: 'message.failed', conversationKey: record.key, outboxId: entry.id, code, message: describeError(error) });
+          events.push({
+            type: 'message.failed',
+            conversationKey: record.key,
+            outboxId: entry.id,
+            code,
+            message: describeError(error),
+          });
           done.push(entry.id);
           continue;
         }
@@ -242,8 +279,10 @@ export function createEngine(options: EngineOptions): Engine {
   async function clearOutbox(key: string, ids: string[]): Promise<void> {
     const delivered = new Set(ids);
     for (let attempt = 1; attempt <= limits.maxCommitAttempts; attempt++) {
-      const current = (attempt === 1 ? hot.get(key) : undefined) ?? (await storeCall('load a session', () => store.load(key)));
-      if (!current || !current.outbox.some((entry) => delivered.has(entry.id))) return;
+      const current =
+        (attempt === 1 ? hot.get(key) : undefined) ??
+        (await storeCall('load a session', () => store.load(key)));
+      if (!current?.outbox.some((entry) => delivered.has(entry.id))) return;
       const next: SessionRecord = {
         ...current,
         version: current.version + 1,
@@ -258,7 +297,14 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   /** Runs an effect with its deadline and AbortSignal; never throws. */
-  async function runEffect(compiled: CompiledFlow, context: FlowContext, meta: EventMeta, key: string, version: number, events: EngineEvent[]): Promise<EffectResult> {
+  async function runEffect(
+    compiled: CompiledFlow,
+    context: FlowContext,
+    meta: EventMeta,
+    key: string,
+    version: number,
+    events: EngineEvent[],
+  ): Promise<EffectResult> {
     const request = context.effect!;
     const { node, definition } = compiled.node(request.nodeId)!;
     const timeoutMs = request.timeoutMs ?? limits.effectTimeoutMs;
@@ -266,15 +312,25 @@ export function createEngine(options: EngineOptions): Engine {
     const onClose = () => controller.abort(closing.signal.reason);
     closing.signal.addEventListener('abort', onClose);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // The first outcome wins: a late rejection after the deadline must not report a second failure.
+    let settled = false;
     const failure = (code: string, message: string): EffectResult => {
-      events.push({ type: 'effect.failed', conversationKey: key, nodeId: request.nodeId, code, message });
+      if (!settled)
+        events.push({ type: 'effect.failed', conversationKey: key, nodeId: request.nodeId, code, message });
+      settled = true;
       return { ok: false, error: { code, message } };
     };
     try {
-      if (!definition.runEffect) return failure('EFFECT_FAILED', `node type "${node.type}" asked for an effect but has no runEffect`);
+      if (!definition.runEffect)
+        return failure('EFFECT_FAILED', `node type "${node.type}" asked for an effect but has no runEffect`);
       const timeout = new Promise<EffectResult>((resolve) => {
         timer = setTimeout(() => {
-          controller.abort(engineError('EFFECT_TIMEOUT', `effect of node "${request.nodeId}" timed out after ${timeoutMs} ms`));
+          controller.abort(
+            engineError(
+              'EFFECT_TIMEOUT',
+              `effect of node "${request.nodeId}" timed out after ${timeoutMs} ms`,
+            ),
+          );
           resolve(failure('EFFECT_TIMEOUT', `timed out after ${timeoutMs} ms`));
         }, timeoutMs);
       });
@@ -290,7 +346,10 @@ export function createEngine(options: EngineOptions): Engine {
           services: { actions, http: options.http ?? {} },
         })
         .then(
-          (value): EffectResult => ({ ok: true, value }),
+          (value): EffectResult => {
+            settled = true;
+            return { ok: true, value };
+          },
           (error: unknown): EffectResult =>
             failure(BotpeError.isInstance(error) ? error.code : 'EFFECT_FAILED', describeError(error)),
         );
@@ -350,19 +409,36 @@ export function createEngine(options: EngineOptions): Engine {
       const context = snapshot.context;
       if (snapshot.status === 'active' && context.effect) {
         const result = await runEffect(compiled, context, meta, key, version, events);
-        snapshot = transition(compiled.machine, snapshot, { type: 'flow.effect', nodeId: context.effect.nodeId, result, meta })[0];
+        snapshot = transition(compiled.machine, snapshot, {
+          type: 'flow.effect',
+          nodeId: context.effect.nodeId,
+          result,
+          meta,
+        })[0];
         continue;
       }
       if (snapshot.status === 'active' && context.call) {
         const child = latest.get(context.call.flowId);
         if (!child || stack.length >= limits.maxSubflowDepth) {
           const reason = child ? 'depth-exceeded' : 'unknown-flow';
-          snapshot = transition(compiled.machine, snapshot, { type: 'flow.return', result: { ok: false, reason }, meta })[0];
+          snapshot = transition(compiled.machine, snapshot, {
+            type: 'flow.return',
+            result: { ok: false, reason },
+            meta,
+          })[0];
           continue;
         }
         harvest(compiled, context);
-        stack.push({ flowId: compiled.flow.id, flowVersion: compiled.flow.version, node: context.call.nodeId, context: persistedContext(context) });
-        const variables = { ...initialVariables(child, conversation, undefined, {}), ...context.call.variables };
+        stack.push({
+          flowId: compiled.flow.id,
+          flowVersion: compiled.flow.version,
+          node: context.call.nodeId,
+          context: persistedContext(context),
+        });
+        const variables = {
+          ...initialVariables(child, conversation, undefined, {}),
+          ...context.call.variables,
+        };
         compiled = child;
         snapshot = initialTransition(child.machine, { variables, meta })[0];
         continue;
@@ -372,9 +448,23 @@ export function createEngine(options: EngineOptions): Engine {
         const frame = stack.pop()!;
         const caller = byVersion.get(`${frame.flowId}@${frame.flowVersion}`);
         const state = caller?.stateOf(frame.node);
-        if (!caller || !state) throw engineError('SESSION_CORRUPT', `session ${key} returns to flow "${frame.flowId}" v${frame.flowVersion}, which is gone`);
-        const resumed = caller.machine.resolveState({ value: state, context: { ...stepContext(frame.context), call: { nodeId: frame.node, flowId: compiled.flow.id, variables: {} } } });
-        const result = { ok: true as const, variables: context.variables, reason: context.endReason ?? 'end' };
+        if (!caller || !state)
+          throw engineError(
+            'SESSION_CORRUPT',
+            `session ${key} returns to flow "${frame.flowId}" v${frame.flowVersion}, which is gone`,
+          );
+        const resumed = caller.machine.resolveState({
+          value: state,
+          context: {
+            ...stepContext(frame.context),
+            call: { nodeId: frame.node, flowId: compiled.flow.id, variables: {} },
+          },
+        });
+        const result = {
+          ok: true as const,
+          variables: context.variables,
+          reason: context.endReason ?? 'end',
+        };
         compiled = caller;
         snapshot = transition(caller.machine, resumed, { type: 'flow.return', result, meta })[0];
         continue;
@@ -384,9 +474,16 @@ export function createEngine(options: EngineOptions): Engine {
     harvest(compiled, snapshot.context);
     const context = snapshot.context;
     const flow = compiled.flow;
-    if (entered.length > limits.maxTransitionsPerStep || String(snapshot.value) === HALTED_STATE) halted = true;
+    if (entered.length > limits.maxTransitionsPerStep || String(snapshot.value) === HALTED_STATE)
+      halted = true;
     for (const { compiled: from, nodeId } of entered.slice(0, limits.maxTransitionsPerStep)) {
-      events.push({ type: 'node.entered', conversationKey: key, flowId: from.flow.id, nodeId, nodeType: from.node(nodeId)!.node.type });
+      events.push({
+        type: 'node.entered',
+        conversationKey: key,
+        flowId: from.flow.id,
+        nodeId,
+        nodeType: from.node(nodeId)!.node.type,
+      });
     }
     for (const { compiled: from, edgeId } of traversed.slice(0, limits.maxTransitionsPerStep)) {
       events.push({ type: 'edge.traversed', conversationKey: key, flowId: from.flow.id, edgeId });
@@ -404,21 +501,37 @@ export function createEngine(options: EngineOptions): Engine {
     }
     const ended = halted || snapshot.status === 'done';
     const rootFlowId = stack[0]?.flowId ?? flow.id;
-    if (ended) events.push({ type: 'session.ended', conversationKey: key, flowId: rootFlowId, reason: halted ? 'loop-limit' : (context.endReason ?? 'end') });
+    if (ended)
+      events.push({
+        type: 'session.ended',
+        conversationKey: key,
+        flowId: rootFlowId,
+        reason: halted ? 'loop-limit' : (context.endReason ?? 'end'),
+      });
     const nodeId = ended ? (entered.at(-1)?.nodeId ?? null) : compiled.nodeOf(String(snapshot.value))!;
 
-    const timers: TimerEntry[] = ended ? [] : context.timers.map((timer) => ({ id: timer.id, at: timer.at, kind: 'node' as const }));
-    const sessionTimeout = flow.settings.sessionTimeout === undefined ? null : parseDuration(flow.settings.sessionTimeout);
+    const timers: TimerEntry[] = ended
+      ? []
+      : context.timers.map((timer) => ({ id: timer.id, at: timer.at, kind: 'node' as const }));
+    const sessionTimeout =
+      flow.settings.sessionTimeout === undefined ? null : parseDuration(flow.settings.sessionTimeout);
     // The idle clock restarts on activity only: a reminder loop must not keep a session alive forever.
     const previousExpiry = record?.state ? record.timers.find((timer) => timer.kind === 'expire') : undefined;
     if (!ended && sessionTimeout !== null) {
-      timers.push(!active && previousExpiry ? previousExpiry : { id: `expire:${version}`, at: now + sessionTimeout, kind: 'expire' });
+      timers.push(
+        !active && previousExpiry
+          ? previousExpiry
+          : { id: `expire:${version}`, at: now + sessionTimeout, kind: 'expire' },
+      );
     }
 
     const added: OutboxEntry[] = transport
       ? outbound.map((message, index) => ({ id: `${key}:${version}:${index}`, message, createdAt: now }))
       : [];
-    const processed = processedId === null ? (record?.processed ?? []) : [...(record?.processed ?? []), processedId].slice(-limits.processedIds);
+    const processed =
+      processedId === null
+        ? (record?.processed ?? [])
+        : [...(record?.processed ?? []), processedId].slice(-limits.processedIds);
     const status: StepStatus = ended ? 'ended' : context.status;
     const next: SessionRecord = {
       key,
@@ -463,12 +576,18 @@ export function createEngine(options: EngineOptions): Engine {
    * A live session's flow and snapshot: the version it is pinned to, or the newest version when
    * that one declares a migration from it. Null when the flow is gone.
    */
-  async function resume(record: SessionRecord): Promise<{ compiled: CompiledFlow; snapshot: Snapshot; stack: StackFrame[] } | null> {
+  async function resume(
+    record: SessionRecord,
+  ): Promise<{ compiled: CompiledFlow; snapshot: Snapshot; stack: StackFrame[] } | null> {
     const state = record.state!;
     let compiled: CompiledFlow | undefined;
     let node = state.node;
     const newest = latest.get(state.flowId);
-    if (newest && newest.flow.version !== state.flowVersion && newest.flow.migrate?.from.includes(state.flowVersion)) {
+    if (
+      newest &&
+      newest.flow.version !== state.flowVersion &&
+      newest.flow.migrate?.from.includes(state.flowVersion)
+    ) {
       const mapped = newest.flow.migrate.nodes?.[state.node] ?? state.node;
       if (newest.stateOf(mapped)) {
         compiled = newest;
@@ -480,16 +599,31 @@ export function createEngine(options: EngineOptions): Engine {
     const stack = state.stack ?? [];
     for (const frame of stack) if (!(await loadVersion(frame.flowId, frame.flowVersion))) return null;
     const value = compiled.stateOf(node);
-    if (!value) throw engineError('SESSION_CORRUPT', `session ${record.key} is at node "${node}", which flow "${compiled.flow.id}" v${compiled.flow.version} does not have`);
-    return { compiled, stack, snapshot: compiled.machine.resolveState({ value, context: stepContext(state.context) }) };
+    if (!value)
+      throw engineError(
+        'SESSION_CORRUPT',
+        `session ${record.key} is at node "${node}", which flow "${compiled.flow.id}" v${compiled.flow.version} does not have`,
+      );
+    return {
+      compiled,
+      stack,
+      snapshot: compiled.machine.resolveState({ value, context: stepContext(state.context) }),
+    };
   }
 
-  const isLive = (record: SessionRecord | null): record is SessionRecord => Boolean(record?.state) && record!.status !== 'ended';
-  const isExpired = (record: SessionRecord, now: number) => record.timers.some((timer) => timer.kind === 'expire' && timer.at <= now);
+  const isLive = (record: SessionRecord | null): record is SessionRecord =>
+    Boolean(record?.state) && record!.status !== 'ended';
+  const isExpired = (record: SessionRecord, now: number) =>
+    record.timers.some((timer) => timer.kind === 'expire' && timer.at <= now);
 
   /** The record as if its session had ended (not yet committed). */
   const endSession = (record: SessionRecord, events: EngineEvent[], reason: string): SessionRecord => {
-    events.push({ type: 'session.ended', conversationKey: record.key, flowId: record.state!.stack?.[0]?.flowId ?? record.state!.flowId, reason });
+    events.push({
+      type: 'session.ended',
+      conversationKey: record.key,
+      flowId: record.state!.stack?.[0]?.flowId ?? record.state!.flowId,
+      reason,
+    });
     return { ...record, status: 'ended', state: null, timers: [], dueAt: null };
   };
 
@@ -498,7 +632,9 @@ export function createEngine(options: EngineOptions): Engine {
     if (!isLive(stored)) return { record: stored, resumed: null };
     if (isExpired(stored, now)) return { record: endSession(stored, events, 'expired'), resumed: null };
     const resumed = await resume(stored);
-    return resumed ? { record: stored, resumed } : { record: endSession(stored, events, 'flow-removed'), resumed: null };
+    return resumed
+      ? { record: stored, resumed }
+      : { record: endSession(stored, events, 'flow-removed'), resumed: null };
   }
 
   /** Commits an ended-by-the-runtime record with nothing else to do. */
@@ -508,9 +644,15 @@ export function createEngine(options: EngineOptions): Engine {
     result,
   });
 
-  const initialVariables = (compiled: CompiledFlow, conversation: ConversationRef, contact: { name?: string } | undefined, extra: Record<string, unknown>) => {
+  const initialVariables = (
+    compiled: CompiledFlow,
+    conversation: ConversationRef,
+    contact: { name?: string } | undefined,
+    extra: Record<string, unknown>,
+  ) => {
     const variables: Record<string, unknown> = {};
-    for (const variable of compiled.flow.variables) if (variable.default !== undefined) variables[variable.name] = variable.default;
+    for (const variable of compiled.flow.variables)
+      if (variable.default !== undefined) variables[variable.name] = variable.default;
     return {
       ...variables,
       contact: { id: conversation.userId, ...(contact?.name !== undefined ? { name: contact.name } : {}) },
@@ -519,7 +661,12 @@ export function createEngine(options: EngineOptions): Engine {
     };
   };
 
-  const noChange = (record: SessionRecord | null, status: StepStatus, events: EngineEvent[], duplicate: boolean): StepResult => ({
+  const noChange = (
+    record: SessionRecord | null,
+    status: StepStatus,
+    events: EngineEvent[],
+    duplicate: boolean,
+  ): StepResult => ({
     outbound: [],
     status,
     nodeId: record?.state?.node ?? null,
@@ -536,12 +683,24 @@ export function createEngine(options: EngineOptions): Engine {
     const key = conversationKey(conversation);
     return step(conversation, async (stored, now) => {
       const events: EngineEvent[] = [];
-      if (stored?.processed.includes(message.id)) return noChange(stored, stored.status === 'active' ? 'waiting' : (stored.status as StepStatus), events, true);
-      events.push({ type: 'message.received', conversationKey: key, messageId: message.id, messageType: message.type });
+      if (stored?.processed.includes(message.id))
+        return noChange(
+          stored,
+          stored.status === 'active' ? 'waiting' : (stored.status as StepStatus),
+          events,
+          true,
+        );
+      events.push({
+        type: 'message.received',
+        conversationKey: key,
+        messageId: message.id,
+        messageType: message.type,
+      });
       const { record, resumed } = await prepare(stored, now, events);
       if (resumed) {
         const { compiled, snapshot, stack } = resumed;
-        const first = (meta: EventMeta) => transition(compiled.machine, snapshot, { type: 'flow.input', message, meta })[0];
+        const first = (meta: EventMeta) =>
+          transition(compiled.machine, snapshot, { type: 'flow.input', message, meta })[0];
         return drive({ compiled, first, stack }, record, conversation, now, events, message.id);
       }
       const chosen = routable.find((candidate) => startMatches(candidate.start.data, message));
@@ -550,8 +709,15 @@ export function createEngine(options: EngineOptions): Engine {
         const unrouted = noChange(null, 'unrouted', events, false);
         return record && record !== stored ? closeOnly(record, now, unrouted) : unrouted;
       }
-      events.push({ type: 'session.started', conversationKey: key, flowId: chosen.flow.id, flowVersion: chosen.flow.version });
-      const variables = initialVariables(chosen, conversation, event.contact, { $input: inboundText(message) });
+      events.push({
+        type: 'session.started',
+        conversationKey: key,
+        flowId: chosen.flow.id,
+        flowVersion: chosen.flow.version,
+      });
+      const variables = initialVariables(chosen, conversation, event.contact, {
+        $input: inboundText(message),
+      });
       const first = (meta: EventMeta) => initialTransition(chosen.machine, { variables, meta })[0];
       return drive({ compiled: chosen, first, stack: [] }, record, conversation, now, events, message.id);
     });
@@ -564,7 +730,12 @@ export function createEngine(options: EngineOptions): Engine {
       if (!chosen) throw engineError('FLOW_NOT_FOUND', `no flow "${flowId}"`, { details: { flowId } });
       const events: EngineEvent[] = [];
       const record = isLive(stored) ? endSession(stored, events, 'replaced') : stored;
-      events.push({ type: 'session.started', conversationKey: key, flowId: chosen.flow.id, flowVersion: chosen.flow.version });
+      events.push({
+        type: 'session.started',
+        conversationKey: key,
+        flowId: chosen.flow.id,
+        flowVersion: chosen.flow.version,
+      });
       const initial = initialVariables(chosen, conversation, contact, variables);
       const first = (meta: EventMeta) => initialTransition(chosen.machine, { variables: initial, meta })[0];
       return drive({ compiled: chosen, first, stack: [] }, record, conversation, now, events, null);
@@ -576,11 +747,17 @@ export function createEngine(options: EngineOptions): Engine {
       const events: EngineEvent[] = [];
       const { record, resumed } = await prepare(stored, now, events);
       if (!resumed || record!.status !== 'handoff') {
-        const unchanged = noChange(record, isLive(record) ? (record.status as StepStatus) : 'ended', events, false);
+        const unchanged = noChange(
+          record,
+          isLive(record) ? (record.status as StepStatus) : 'ended',
+          events,
+          false,
+        );
         return record && record !== stored ? closeOnly(record, now, unchanged) : unchanged;
       }
       const { compiled, snapshot, stack } = resumed;
-      const first = (meta: EventMeta) => transition(compiled.machine, snapshot, { type: 'flow.release', variables, meta })[0];
+      const first = (meta: EventMeta) =>
+        transition(compiled.machine, snapshot, { type: 'flow.release', variables, meta })[0];
       return drive({ compiled, first, stack }, record, conversation, now, events, null);
     });
 
@@ -593,17 +770,22 @@ export function createEngine(options: EngineOptions): Engine {
       const key = stored.key;
       events.push({ type: 'timer.fired', conversationKey: key, timerId: due.id, stale: false });
       const { record, resumed } = await prepare(stored, now, events);
-      const live = resumed !== null && resumed.snapshot.context.timers.some((timer) => timer.id === due.id);
+      const live = resumed?.snapshot.context.timers.some((timer) => timer.id === due.id);
       if (!resumed || !live) {
         if (record !== stored) return closeOnly(record!, now, noChange(null, 'ended', events, false));
         // A timer of a node the session has left: drop it, run nothing.
         (events.at(-1) as { stale: boolean }).stale = true;
         const timers = stored.timers.filter((timer) => timer !== due);
-        const dropped = { ...stored, timers, dueAt: timers.length ? Math.min(...timers.map((timer) => timer.at)) : null };
+        const dropped = {
+          ...stored,
+          timers,
+          dueAt: timers.length ? Math.min(...timers.map((timer) => timer.at)) : null,
+        };
         return closeOnly(dropped, now, noChange(stored, stored.status as StepStatus, events, false));
       }
       const { compiled, snapshot, stack } = resumed;
-      const first = (meta: EventMeta) => transition(compiled.machine, snapshot, { type: 'flow.timer', timerId: due.id, meta })[0];
+      const first = (meta: EventMeta) =>
+        transition(compiled.machine, snapshot, { type: 'flow.timer', timerId: due.id, meta })[0];
       return drive({ compiled, first, stack }, stored, stored.conversation, now, events, null, false);
     });
 
@@ -621,7 +803,9 @@ export function createEngine(options: EngineOptions): Engine {
         }),
       );
       const progressed = fired.filter((result): result is StepResult => result !== null);
-      results.push(...progressed.filter((result) => result.events.some((event) => event.type === 'timer.fired')));
+      results.push(
+        ...progressed.filter((result) => result.events.some((event) => event.type === 'timer.fired')),
+      );
       if (!progressed.some((result) => result.events.some((event) => event.type === 'timer.fired'))) break;
     }
     return results;
@@ -632,7 +816,9 @@ export function createEngine(options: EngineOptions): Engine {
     let delivered = 0;
     const attempted = new Set<string>();
     for (;;) {
-      const keys = (await storeCall('list outboxes', () => store.pendingOutbox(100))).filter((key) => !attempted.has(key));
+      const keys = (await storeCall('list outboxes', () => store.pendingOutbox(100))).filter(
+        (key) => !attempted.has(key),
+      );
       if (keys.length === 0) return delivered;
       for (const key of keys) {
         attempted.add(key);
@@ -644,7 +830,11 @@ export function createEngine(options: EngineOptions): Engine {
           remember(fresh);
           const cutoff = clock.now() - olderThanMs;
           const events: EngineEvent[] = [];
-          const count = await deliver(fresh, fresh.outbox.filter((entry) => entry.createdAt <= cutoff), events);
+          const count = await deliver(
+            fresh,
+            fresh.outbox.filter((entry) => entry.createdAt <= cutoff),
+            events,
+          );
           for (const event of events) emit(event);
           return count;
         });

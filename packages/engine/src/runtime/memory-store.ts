@@ -123,7 +123,11 @@ export function createMemoryStore(_options: MemoryStoreOptions = {}): Store {
       assertOpen();
       const due: DueEntry[] = [];
       const seen = new Set<string>();
-      for (let top = heap.peek(); top !== undefined && top.at <= now && due.length < limit; top = heap.peek()) {
+      for (
+        let top = heap.peek();
+        top !== undefined && top.at <= now && due.length < limit;
+        top = heap.peek()
+      ) {
         heap.pop();
         // Drop entries a later save replaced, and duplicates of one key.
         if (dueAt.get(top.key) !== top.at || seen.has(top.key)) continue;

@@ -10,16 +10,33 @@ export type EngineEvent =
   | { type: 'message.received'; conversationKey: string; messageId: string; messageType: string }
   | { type: 'message.sent'; conversationKey: string; outboxId: string; providerMessageId: string }
   | { type: 'message.failed'; conversationKey: string; outboxId: string; code: string; message: string }
-  | { type: 'message.delivered' | 'message.read'; conversationKey: string; providerMessageId: string; timestamp: number }
+  | {
+      type: 'message.delivered' | 'message.read';
+      conversationKey: string;
+      providerMessageId: string;
+      timestamp: number;
+    }
   | { type: 'node.entered'; conversationKey: string; flowId: string; nodeId: string; nodeType: string }
   | { type: 'edge.traversed'; conversationKey: string; flowId: string; edgeId: string }
   | { type: 'effect.failed'; conversationKey: string; nodeId: string; code: string; message: string }
   | { type: 'timer.fired'; conversationKey: string; timerId: string; stale: boolean }
   | { type: 'session.started'; conversationKey: string; flowId: string; flowVersion: number }
   | { type: 'session.ended'; conversationKey: string; flowId: string; reason: string }
-  | { type: 'step'; conversationKey: string; status: StepStatus; durationMs: number; duplicate: boolean; attempts: number }
+  | {
+      type: 'step';
+      conversationKey: string;
+      status: StepStatus;
+      durationMs: number;
+      duplicate: boolean;
+      attempts: number;
+    }
   | { type: 'error'; conversationKey?: string; code: string; message: string }
-  | { type: `node.${string}` | `ai.${string}`; conversationKey: string; nodeId: string; [field: string]: unknown };
+  | {
+      type: `node.${string}` | `ai.${string}`;
+      conversationKey: string;
+      nodeId: string;
+      [field: string]: unknown;
+    };
 
 /** What one step did. */
 export interface StepResult {
@@ -46,9 +63,15 @@ export interface Engine extends EventEmitter<EngineEventMap> {
   /** Runs one step for an inbound message. Resolves once the step is committed (and delivered). */
   handle(event: InboundEvent): Promise<StepResult>;
   /** Starts a flow for a conversation without an inbound message (a campaign, a reminder). */
-  start(conversation: ConversationRef, options: { flowId: string; variables?: Record<string, unknown>; contact?: { name?: string } }): Promise<StepResult>;
+  start(
+    conversation: ConversationRef,
+    options: { flowId: string; variables?: Record<string, unknown>; contact?: { name?: string } },
+  ): Promise<StepResult>;
   /** Ends a human handoff and lets the flow go on through the handoff node's `out`. */
-  release(conversation: ConversationRef, options?: { variables?: Record<string, unknown> }): Promise<StepResult>;
+  release(
+    conversation: ConversationRef,
+    options?: { variables?: Record<string, unknown> },
+  ): Promise<StepResult>;
   /** Fires every due timer; one StepResult per timer. */
   tick(): Promise<StepResult[]>;
   /** Delivers outbox entries left by a crash. Returns how many were delivered. */
@@ -60,7 +83,9 @@ export interface Engine extends EventEmitter<EngineEventMap> {
    */
   setFlows(flows: readonly unknown[]): void;
   /** Reports a provider status (delivered, read, failed) as an engine event. */
-  reportStatus(event: Extract<EngineEvent, { type: 'message.delivered' | 'message.read' | 'message.failed' }>): void;
+  reportStatus(
+    event: Extract<EngineEvent, { type: 'message.delivered' | 'message.read' | 'message.failed' }>,
+  ): void;
   /** Waits for steps in flight, then closes the store. */
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
-import { type Duration, parseDuration } from '../flow/duration.js';
 import { engineError } from '../errors.js';
+import { type Duration, parseDuration } from '../flow/duration.js';
 import type { Clock } from '../ports/clock.js';
 
 export interface FakeClock extends Clock {

@@ -73,7 +73,11 @@ export function createTestHarness(flow: unknown, options: TestHarnessOptions = {
     ...(options.http ? { http: options.http } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   });
-  const conversation: ConversationRef = { channel: 'test', botId: 'bot', userId: options.contact?.id ?? 'user' };
+  const conversation: ConversationRef = {
+    channel: 'test',
+    botId: 'bot',
+    userId: options.contact?.id ?? 'user',
+  };
   let sequence = 0;
   let last: StepResult | null = null;
   let lastReplies: OutboundMessage[] = [];

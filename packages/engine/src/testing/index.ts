@@ -1,7 +1,11 @@
 /** Test helpers for flows, hosts and adapters: the harness, a fake clock, a recording transport, conformance suites. */
 export { createFakeClock, type FakeClock } from './fake-clock.js';
 export { createTestHarness, type TestHarness, type TestHarnessOptions, type TestMessage } from './harness.js';
-export { createRecordingTransport, type RecordedSend, type RecordingTransport } from './recording-transport.js';
+export {
+  createRecordingTransport,
+  type RecordedSend,
+  type RecordingTransport,
+} from './recording-transport.js';
 export {
   flowCoverage,
   type RunScenarioOptions,

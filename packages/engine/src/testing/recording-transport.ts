@@ -24,7 +24,9 @@ export interface RecordingTransport extends Transport {
  * await engine.handle(event);
  * expect(transport.sent.map((s) => s.message)).toEqual([{ type: 'text', text: 'Hi!' }]);
  */
-export function createRecordingTransport(options: { channel?: string; limits?: ChannelLimits } = {}): RecordingTransport {
+export function createRecordingTransport(
+  options: { channel?: string; limits?: ChannelLimits } = {},
+): RecordingTransport {
   const sent: RecordedSend[] = [];
   const failures: Error[] = [];
   return {

@@ -32,18 +32,26 @@ const expectationSchema = z
     node: z.string().optional(),
   })
   .refine((value) => Object.keys(value).length > 0, { message: 'an expectation needs at least one check' })
-  .refine((value) => value.equals === undefined || value.variable !== undefined, { message: '"equals" needs "variable"' });
+  .refine((value) => value.equals === undefined || value.variable !== undefined, {
+    message: '"equals" needs "variable"',
+  });
 
 const inboundMessage = z.union([
   z.string(),
-  z.looseObject({ type: z.enum(['text', 'button', 'list', 'media', 'location', 'contacts', 'reaction', 'unsupported']) }),
+  z.looseObject({
+    type: z.enum(['text', 'button', 'list', 'media', 'location', 'contacts', 'reaction', 'unsupported']),
+  }),
 ]);
 
 const stepSchema = z.union([
   z.strictObject({ send: inboundMessage }),
   z.strictObject({ click: z.string().min(1) }),
   z.strictObject({ choose: z.string().min(1) }),
-  z.strictObject({ advance: z.union([z.string(), z.number()]).refine((value) => parseDuration(value) !== null, 'not a duration') }),
+  z.strictObject({
+    advance: z
+      .union([z.string(), z.number()])
+      .refine((value) => parseDuration(value) !== null, 'not a duration'),
+  }),
   z.strictObject({ release: z.record(z.string(), z.unknown()).optional().nullable() }),
   z.strictObject({ expect: expectationSchema }),
 ]);
@@ -87,7 +95,11 @@ export interface RunScenarioOptions extends Omit<TestHarnessOptions, 'contact'> 
 }
 
 const describeReply = (reply: OutboundMessage) =>
-  reply.type === 'text' ? JSON.stringify(reply.text) : reply.type === 'buttons' || reply.type === 'list' ? `${reply.type} ${JSON.stringify(reply.text)}` : reply.type;
+  reply.type === 'text'
+    ? JSON.stringify(reply.text)
+    : reply.type === 'buttons' || reply.type === 'list'
+      ? `${reply.type} ${JSON.stringify(reply.text)}`
+      : reply.type;
 
 /** The texts a reply shows the user. */
 function replyTexts(reply: OutboundMessage): string[] {
@@ -97,7 +109,12 @@ function replyTexts(reply: OutboundMessage): string[] {
     case 'media':
       return reply.caption ? [reply.caption] : [];
     case 'buttons':
-      return [reply.text, ...reply.buttons.map((button) => button.title), reply.header ?? '', reply.footer ?? ''];
+      return [
+        reply.text,
+        ...reply.buttons.map((button) => button.title),
+        reply.header ?? '',
+        reply.footer ?? '',
+      ];
     case 'list':
       return [reply.text, ...reply.sections.flatMap((section) => section.rows.map((row) => row.title))];
     default:
@@ -105,7 +122,12 @@ function replyTexts(reply: OutboundMessage): string[] {
   }
 }
 
-function check(expectation: z.infer<typeof expectationSchema>, replies: OutboundMessage[], result: StepResult | null, variables: Record<string, unknown>): string[] {
+function check(
+  expectation: z.infer<typeof expectationSchema>,
+  replies: OutboundMessage[],
+  result: StepResult | null,
+  variables: Record<string, unknown>,
+): string[] {
   const problems: string[] = [];
   const texts = replies.flatMap(replyTexts);
   const seen = replies.length ? replies.map(describeReply).join(', ') : 'no reply';
@@ -123,26 +145,42 @@ function check(expectation: z.infer<typeof expectationSchema>, replies: Outbound
   if (expectation.buttons) {
     const message = replies.find((reply) => reply.type === 'buttons');
     const ids = message?.type === 'buttons' ? message.buttons.map((button) => button.id) : null;
-    if (JSON.stringify(ids) !== JSON.stringify(expectation.buttons)) problems.push(`expected buttons ${JSON.stringify(expectation.buttons)}, got ${ids ? JSON.stringify(ids) : seen}`);
+    if (JSON.stringify(ids) !== JSON.stringify(expectation.buttons))
+      problems.push(
+        `expected buttons ${JSON.stringify(expectation.buttons)}, got ${ids ? JSON.stringify(ids) : seen}`,
+      );
   }
   if (expectation.list) {
     const message = replies.find((reply) => reply.type === 'list');
-    const ids = message?.type === 'list' ? message.sections.flatMap((section) => section.rows.map((row) => row.id)) : null;
-    if (JSON.stringify(ids) !== JSON.stringify(expectation.list)) problems.push(`expected list rows ${JSON.stringify(expectation.list)}, got ${ids ? JSON.stringify(ids) : seen}`);
+    const ids =
+      message?.type === 'list'
+        ? message.sections.flatMap((section) => section.rows.map((row) => row.id))
+        : null;
+    if (JSON.stringify(ids) !== JSON.stringify(expectation.list))
+      problems.push(
+        `expected list rows ${JSON.stringify(expectation.list)}, got ${ids ? JSON.stringify(ids) : seen}`,
+      );
   }
   if (expectation.noReply && replies.length > 0) problems.push(`expected no reply, got ${seen}`);
-  if (expectation.replies !== undefined && replies.length !== expectation.replies) problems.push(`expected ${expectation.replies} replies, got ${replies.length} (${seen})`);
+  if (expectation.replies !== undefined && replies.length !== expectation.replies)
+    problems.push(`expected ${expectation.replies} replies, got ${replies.length} (${seen})`);
   if (expectation.variable !== undefined) {
     const value = readPath(variables, expectation.variable);
     if (expectation.equals !== undefined && JSON.stringify(value) !== JSON.stringify(expectation.equals)) {
-      problems.push(`expected variable ${expectation.variable} = ${JSON.stringify(expectation.equals)}, got ${JSON.stringify(value)}`);
+      problems.push(
+        `expected variable ${expectation.variable} = ${JSON.stringify(expectation.equals)}, got ${JSON.stringify(value)}`,
+      );
     }
     if (expectation.defined !== undefined && (value !== undefined) !== expectation.defined) {
-      problems.push(`expected variable ${expectation.variable} to be ${expectation.defined ? 'set' : 'unset'}`);
+      problems.push(
+        `expected variable ${expectation.variable} to be ${expectation.defined ? 'set' : 'unset'}`,
+      );
     }
   }
-  if (expectation.status !== undefined && result?.status !== expectation.status) problems.push(`expected status ${expectation.status}, got ${result?.status ?? 'none'}`);
-  if (expectation.node !== undefined && result?.nodeId !== expectation.node) problems.push(`expected to be at node ${expectation.node}, got ${result?.nodeId ?? 'none'}`);
+  if (expectation.status !== undefined && result?.status !== expectation.status)
+    problems.push(`expected status ${expectation.status}, got ${result?.status ?? 'none'}`);
+  if (expectation.node !== undefined && result?.nodeId !== expectation.node)
+    problems.push(`expected to be at node ${expectation.node}, got ${result?.nodeId ?? 'none'}`);
   return problems;
 }
 
@@ -157,16 +195,34 @@ function check(expectation: z.infer<typeof expectationSchema>, replies: Outbound
  * });
  * if (!result.passed) console.error(result.failures);
  */
-export async function runScenario(flow: unknown, scenario: Scenario, options: RunScenarioOptions = {}): Promise<ScenarioResult> {
+export async function runScenario(
+  flow: unknown,
+  scenario: Scenario,
+  options: RunScenarioOptions = {},
+): Promise<ScenarioResult> {
   const parsed = scenarioSchema.safeParse(scenario);
   const flowId = parseFlow(flow, options.nodes ? { nodes: options.nodes } : {}).flow?.id;
   const coveredNodes = new Set<string>();
   const coveredEdges = new Set<string>();
   if (!parsed.success) {
-    return { name: String((scenario as { name?: unknown })?.name ?? '?'), passed: false, failures: [{ step: -1, message: `invalid scenario: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}` }], coveredNodes, coveredEdges };
+    return {
+      name: String((scenario as { name?: unknown })?.name ?? '?'),
+      passed: false,
+      failures: [
+        {
+          step: -1,
+          message: `invalid scenario: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        },
+      ],
+      coveredNodes,
+      coveredEdges,
+    };
   }
   const { bail = true, ...harnessOptions } = options;
-  const bot = createTestHarness(flow, { ...harnessOptions, ...(parsed.data.contact ? { contact: parsed.data.contact } : {}) });
+  const bot = createTestHarness(flow, {
+    ...harnessOptions,
+    ...(parsed.data.contact ? { contact: parsed.data.contact } : {}),
+  });
   const cover = (events: EngineEvent[]) => {
     for (const event of events) {
       if (event.type === 'node.entered' && event.flowId === flowId) coveredNodes.add(event.nodeId);
@@ -178,7 +234,8 @@ export async function runScenario(flow: unknown, scenario: Scenario, options: Ru
   for (const [index, step] of parsed.data.steps.entries()) {
     try {
       if ('expect' in step) {
-        for (const message of check(step.expect, bot.lastReplies, last, bot.variables)) failures.push({ step: index, message });
+        for (const message of check(step.expect, bot.lastReplies, last, bot.variables))
+          failures.push({ step: index, message });
         if (failures.length > 0 && bail) break;
         continue;
       }
@@ -204,9 +261,20 @@ export function flowCoverage(flow: Flow, results: ScenarioResult[]) {
   const edges = new Set(results.flatMap((result) => [...result.coveredEdges]));
   const missedNodes = flow.nodes.map((node) => node.id).filter((id) => !nodes.has(id));
   const missedEdges = flow.edges.map((edge) => edge.id).filter((id) => !edges.has(id));
-  const percent = (covered: number, total: number) => (total === 0 ? 100 : Math.round((covered / total) * 1000) / 10);
+  const percent = (covered: number, total: number) =>
+    total === 0 ? 100 : Math.round((covered / total) * 1000) / 10;
   return {
-    nodes: { covered: flow.nodes.length - missedNodes.length, total: flow.nodes.length, percent: percent(flow.nodes.length - missedNodes.length, flow.nodes.length), missed: missedNodes },
-    edges: { covered: flow.edges.length - missedEdges.length, total: flow.edges.length, percent: percent(flow.edges.length - missedEdges.length, flow.edges.length), missed: missedEdges },
+    nodes: {
+      covered: flow.nodes.length - missedNodes.length,
+      total: flow.nodes.length,
+      percent: percent(flow.nodes.length - missedNodes.length, flow.nodes.length),
+      missed: missedNodes,
+    },
+    edges: {
+      covered: flow.edges.length - missedEdges.length,
+      total: flow.edges.length,
+      percent: percent(flow.edges.length - missedEdges.length, flow.edges.length),
+      missed: missedEdges,
+    },
   };
 }

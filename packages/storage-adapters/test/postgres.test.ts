@@ -1,0 +1,14 @@
+import { createPostgresStore } from '@botpe/storage-adapters/postgres';
+import { describe, it } from 'vitest';
+import { runStoreConformance } from '../../engine/src/testing/store-conformance.js';
+import { pgUrl, serviceAvailable } from './helpers/services.js';
+
+if (await serviceAvailable('postgres')) {
+  runStoreConformance(
+    'postgres',
+    (namespace) => createPostgresStore({ connectionString: pgUrl, namespace, poolConfig: { max: 8 } }),
+    { shared: true },
+  );
+} else {
+  describe.skip('Store conformance: postgres (unreachable)', () => it('skipped', () => undefined));
+}
