@@ -111,3 +111,59 @@ export function loadExampleFlows(directory: string): ExampleFlow[] {
       return [{ file, document: document as Record<string, unknown> }];
     });
 }
+
+/**
+ * Texts of the small question/answer conversation that both our engine and BuilderBot run in the
+ * side-by-side comparison, so both send the same bytes.
+ */
+export const SHOP_TEXT = {
+  keyword: 'hello',
+  welcome: 'Welcome to the shop!',
+  askName: 'What is your name?',
+  askSize: 'Which size: S, M or L?',
+  confirm: (name: string, size: string) => `Thanks ${name}, size ${size} is noted.`,
+} as const;
+
+/**
+ * The side-by-side conversation as a BotPe flow: "hello" → welcome + ask name → ask size → confirm
+ * and end (3 inbound messages, 4 replies); the next "hello" starts it again.
+ *
+ * @example
+ * const engine = createEngine({ flows: [shopFlow()], store: createMemoryStore() });
+ */
+export function shopFlow() {
+  const node = (id: string, type: string, index: number, data: Record<string, unknown>) => ({
+    id,
+    type,
+    position: { x: index * 250, y: 0 },
+    data,
+  });
+  const ids = ['start', 'welcome', 'ask-name', 'ask-size', 'confirm'];
+  return {
+    schema: 'botpe.flow/v1',
+    id: 'shop',
+    version: 1,
+    name: 'Shop (side by side with BuilderBot)',
+    settings: { sessionTimeout: '24h' },
+    variables: [
+      { name: 'name', type: 'string' as const },
+      { name: 'size', type: 'string' as const },
+    ],
+    nodes: [
+      node('start', 'start', 0, { triggers: [{ type: 'keyword', keywords: [SHOP_TEXT.keyword] }] }),
+      node('welcome', 'message', 1, { text: SHOP_TEXT.welcome }),
+      node('ask-name', 'question', 2, {
+        text: SHOP_TEXT.askName,
+        variable: 'name',
+        input: { type: 'text', maxLength: 200 },
+      }),
+      node('ask-size', 'question', 3, {
+        text: SHOP_TEXT.askSize,
+        variable: 'size',
+        input: { type: 'text', maxLength: 200 },
+      }),
+      node('confirm', 'end', 4, { text: SHOP_TEXT.confirm('{{name}}', '{{size}}') }),
+    ],
+    edges: ids.slice(1).map((target, index) => ({ id: `e-${target}`, source: ids[index]!, target })),
+  };
+}

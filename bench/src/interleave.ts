@@ -22,33 +22,31 @@ export async function interleave(
   floor: Batch,
   options: InterleaveOptions,
 ): Promise<{ subject: number[]; floor: number[] }> {
+  const [subjectSamples, floorSamples] = await interleaveMany([subject, floor], options);
+  return { subject: subjectSamples!, floor: floorSamples! };
+}
+
+/**
+ * `interleave` for any number of sides: every round runs one batch of each, starting one side
+ * further each round, so every side goes first as often as the others.
+ *
+ * @example
+ * const [engine, builderbot, builderbotNoDelay] = await interleaveMany([a, b, c], { samples: 1000 });
+ */
+export async function interleaveMany(sides: readonly Batch[], options: InterleaveOptions): Promise<number[][]> {
   const batch = options.batch ?? 100;
   const warmup = options.warmup ?? Math.min(500, options.samples);
-  await subject(warmup);
-  await floor(warmup);
-  const subjectSamples: number[] = [];
-  const floorSamples: number[] = [];
-  for (
-    let round = 0;
-    subjectSamples.length < options.samples || floorSamples.length < options.samples;
-    round++
-  ) {
-    const size = Math.min(batch, options.samples - Math.min(subjectSamples.length, floorSamples.length));
-    const runSubject = async () => {
-      if (subjectSamples.length < options.samples) subjectSamples.push(...(await subject(size)));
-    };
-    const runFloor = async () => {
-      if (floorSamples.length < options.samples) floorSamples.push(...(await floor(size)));
-    };
-    if (round % 2 === 0) {
-      await runSubject();
-      await runFloor();
-    } else {
-      await runFloor();
-      await runSubject();
+  for (const side of sides) await side(warmup);
+  const samples = sides.map((): number[] => []);
+  const fewest = () => Math.min(...samples.map((series) => series.length));
+  for (let round = 0; fewest() < options.samples; round++) {
+    const size = Math.min(batch, options.samples - fewest());
+    for (let offset = 0; offset < sides.length; offset++) {
+      const index = (round + offset) % sides.length;
+      if (samples[index]!.length < options.samples) samples[index]!.push(...(await sides[index]!(size)));
     }
   }
-  return { subject: subjectSamples, floor: floorSamples };
+  return samples;
 }
 
 /** A batch from a synchronous operation (the memory floor): times each call. */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 const docs = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
 const documented = new Set([...docs.matchAll(/^\| `([A-Za-z_.]+)` \|/gm)].map((match) => match[1]));
 
-/** Every package's code list: `export const *_ERROR_CODES = [...] as const` in its errors file. */
+/** Every package's code list: `export const *_ERROR_CODES = [...] as const` in its `src/errors.ts`. */
 async function packageCodes(): Promise<string[]> {
   const packagesDir = fileURLToPath(new URL('../../', import.meta.url));
   const codes: string[] = [...ENGINE_ERROR_CODES, ...FLOW_ISSUE_CODES];
@@ -14,7 +14,7 @@ async function packageCodes(): Promise<string[]> {
     if (name === 'engine') continue;
     let index: Record<string, unknown>;
     try {
-      index = await import(`${packagesDir}${name}/src/index.ts`);
+      index = await import(`${packagesDir}${name}/src/errors.ts`);
     } catch {
       continue;
     }

@@ -495,6 +495,22 @@ describe('global commands, delay, handoff, jump', () => {
     expect(bot.nodeId).toBe('menu');
   });
 
+  it('a tapped button whose title is a command keyword answers the node (regression)', async () => {
+    const clash = {
+      ...flow,
+      id: 'clash',
+      nodes: flow.nodes.map((node) =>
+        node.id === 'menu' ? { ...node, data: { text: 'Menu', buttons: [{ id: 'wait', title: 'Agent' }, { id: 'ask', title: 'Ask' }] } } : node,
+      ),
+    };
+    const bot = createTestHarness(clash);
+    await bot.send('hi');
+    await bot.click('wait');
+    expect(bot.nodeId).toBe('pause');
+    await bot.send('agent');
+    expect(bot.status).toBe('handoff');
+  });
+
   it('a delay waits on a timer and ignores messages meanwhile; a jump continues elsewhere', async () => {
     const bot = createTestHarness(flow);
     await bot.send('hi');

@@ -24,3 +24,12 @@ export type StorageErrorCode = (typeof STORAGE_ERROR_CODES)[number];
 export function storageError(code: StorageErrorCode, message: string, options?: BotpeErrorOptions) {
   return new BotpeError(code, `[@botpe/storage-adapters] ${message}`, options);
 }
+
+/** The error for a database client that cannot be loaded: not installed, or built for another Node. */
+export function driverMissing(pkg: string, cause: unknown) {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const name = pkg.slice(0, pkg.lastIndexOf('@'));
+  return storageError('STORAGE_DRIVER_MISSING', `could not load ${name} (npm install ${pkg}): ${reason}`, {
+    cause,
+  });
+}

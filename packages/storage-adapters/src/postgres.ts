@@ -1,6 +1,6 @@
 import { BotpeError, type SessionRecord, type Store } from '@botpe/engine';
 import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg';
-import { storageError } from './errors.js';
+import { driverMissing, storageError } from './errors.js';
 import { createLifecycle, wrapFailure } from './internal/lifecycle.js';
 import { type Migration, pendingMigrations } from './internal/migrations.js';
 import {
@@ -227,6 +227,6 @@ async function loadDriver(): Promise<typeof import('pg')> {
     const module = (await import('pg')) as typeof import('pg') & { default?: typeof import('pg') };
     return module.default ?? module;
   } catch (cause) {
-    throw storageError('STORAGE_DRIVER_MISSING', 'pg is not installed: npm install pg@8', { cause });
+    throw driverMissing('pg@8', cause);
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SessionRecord, Store } from '@botpe/engine';
 import type { Redis, RedisOptions } from 'ioredis';
-import { storageError } from './errors.js';
+import { driverMissing, storageError } from './errors.js';
 import { createLifecycle, wrapFailure } from './internal/lifecycle.js';
 import { pendingMigrations } from './internal/migrations.js';
 import {
@@ -182,8 +182,6 @@ async function loadDriver(): Promise<typeof Redis> {
     const module = (await import('ioredis')) as { Redis?: typeof Redis; default: typeof Redis };
     return module.Redis ?? module.default;
   } catch (cause) {
-    throw storageError('STORAGE_DRIVER_MISSING', 'ioredis is not installed: npm install ioredis@5', {
-      cause,
-    });
+    throw driverMissing('ioredis@5', cause);
   }
 }

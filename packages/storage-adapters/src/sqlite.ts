@@ -1,6 +1,6 @@
 import { BotpeError, type SessionRecord, type Store } from '@botpe/engine';
 import type BetterSqlite3 from 'better-sqlite3';
-import { storageError } from './errors.js';
+import { driverMissing, storageError } from './errors.js';
 import { createLifecycle, wrapFailure } from './internal/lifecycle.js';
 import { type Migration, pendingMigrations } from './internal/migrations.js';
 import {
@@ -234,12 +234,6 @@ async function loadDriver(): Promise<typeof BetterSqlite3> {
     const module = (await import('better-sqlite3')) as { default: typeof BetterSqlite3 };
     return module.default;
   } catch (cause) {
-    throw storageError(
-      'STORAGE_DRIVER_MISSING',
-      'better-sqlite3 is not installed: npm install better-sqlite3@12',
-      {
-        cause,
-      },
-    );
+    throw driverMissing('better-sqlite3@12', cause);
   }
 }

@@ -323,7 +323,8 @@ function buildMachine(
       exited: ({ context }) => context.exit !== null,
       overLimit: ({ context }) => context.entered.length > maxTransitions,
       command: ({ context, event }, { index }: { index: number }) => {
-        if (event.type !== 'flow.input' || context.status === 'handoff') return false;
+        // Commands are typed words: a tapped button or list row answers the node, even if its title is "Cancel".
+        if (event.type !== 'flow.input' || event.message.type !== 'text' || context.status === 'handoff') return false;
         const text = fold(inboundText(event.message));
         return text !== '' && commands[index]!.keywords.includes(text);
       },

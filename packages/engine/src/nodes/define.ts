@@ -111,8 +111,10 @@ export interface EffectContext<Data> {
   idempotencyKey: string;
   /** Aborted at the deadline or when the engine closes. */
   signal: AbortSignal;
-  /** The deadline, in milliseconds since the epoch. */
+  /** The deadline, in milliseconds since the epoch, on the engine's (possibly fake) clock. */
   deadline: number;
+  /** The time the effect may take, in real milliseconds; the signal aborts when it runs out. */
+  timeoutMs: number;
   services: EffectServices;
 }
 

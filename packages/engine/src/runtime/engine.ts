@@ -343,6 +343,7 @@ export function createEngine(options: EngineOptions): Engine {
           idempotencyKey: `${key}:${version}:${request.nodeId}`,
           signal: controller.signal,
           deadline: meta.now + timeoutMs,
+          timeoutMs,
           services: { actions, http: options.http ?? {} },
         })
         .then(

@@ -9,7 +9,16 @@ export type StepStatus = 'waiting' | 'handoff' | 'ended' | 'unrouted';
 export type EngineEvent =
   | { type: 'message.received'; conversationKey: string; messageId: string; messageType: string }
   | { type: 'message.sent'; conversationKey: string; outboxId: string; providerMessageId: string }
-  | { type: 'message.failed'; conversationKey: string; outboxId: string; code: string; message: string }
+  | {
+      type: 'message.failed';
+      conversationKey: string;
+      /** The outbox entry, when the engine (or the provider's callback data) knows it. */
+      outboxId?: string;
+      /** The provider's id of the message, for a failure reported by a delivery status. */
+      providerMessageId?: string;
+      code: string;
+      message: string;
+    }
   | {
       type: 'message.delivered' | 'message.read';
       conversationKey: string;

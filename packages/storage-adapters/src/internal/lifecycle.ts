@@ -46,7 +46,7 @@ export function createLifecycle<Resource>(
           opening = undefined;
           throw BotpeError.isInstance(error)
             ? error
-            : storageError('STORAGE_FAILED', `could not open the ${storeName} store`, {
+            : storageError('STORAGE_FAILED', `could not open the ${storeName} store: ${reason(error)}`, {
                 cause: error,
                 retryable: true,
               });
@@ -64,6 +64,11 @@ export function createLifecycle<Resource>(
       return closing;
     },
   };
+}
+
+/** A connection error's own words (an address, a refusal); they carry no message content. */
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Wraps a driver error as STORAGE_FAILED, keeping BotpeErrors as they are. */
