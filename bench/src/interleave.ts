@@ -33,7 +33,10 @@ export async function interleave(
  * @example
  * const [engine, builderbot, builderbotNoDelay] = await interleaveMany([a, b, c], { samples: 1000 });
  */
-export async function interleaveMany(sides: readonly Batch[], options: InterleaveOptions): Promise<number[][]> {
+export async function interleaveMany(
+  sides: readonly Batch[],
+  options: InterleaveOptions,
+): Promise<number[][]> {
   const batch = options.batch ?? 100;
   const warmup = options.warmup ?? Math.min(500, options.samples);
   for (const side of sides) await side(warmup);

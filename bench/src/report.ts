@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import type { BuilderBotComparison } from './builderbot.js';
 
 /** One row of `bench/results/latest.json` (§8 of DESIGN.md), plus a few extra fields. */
 export interface ScenarioResult {
@@ -98,10 +99,14 @@ export function formatTable(scenarios: readonly ScenarioResult[]): string {
     row.budget === null ? '—' : `≤ ${row.budget}×`,
     row.budget === null ? '' : row.ratio <= row.budget ? 'ok' : 'OVER',
   ]);
+  return columns(header, rows, new Set([2, 3, 4, 5, 6, 7, 8]));
+}
+
+/** Cells as fixed-width text: numeric columns right-aligned, a dashed line under the header. */
+function columns(header: string[], rows: string[][], numeric: ReadonlySet<number>): string {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   );
-  const numeric = new Set([2, 3, 4, 5, 6, 7, 8]);
   const line = (cells: string[]) =>
     cells
       .map((cell, column) =>
@@ -110,4 +115,35 @@ export function formatTable(scenarios: readonly ScenarioResult[]): string {
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+/**
+ * The BuilderBot side-by-side rows as a text table, with BuilderBot's p50 as a multiple of ours.
+ *
+ * @example
+ * console.log(formatComparisonTable(await compareWithBuilderBot({ samples: 300 })));
+ */
+export function formatComparisonTable(comparison: BuilderBotComparison): string {
+  const engine = comparison.rows[0]!;
+  const header = [
+    'side by side',
+    'steps',
+    'p50 µs',
+    'p99 µs',
+    'done p50 µs',
+    'cpu µs/step',
+    'steps/s',
+    'vs engine',
+  ];
+  const rows = comparison.rows.map((row, index) => [
+    row.name,
+    String(row.steps),
+    row.p50_us.toFixed(1),
+    row.p99_us.toFixed(1),
+    row.complete_p50_us.toFixed(1),
+    row.cpu_us_per_step.toFixed(1),
+    String(row.steps_per_s),
+    index === 0 ? '1×' : `${(row.p50_us / engine.p50_us).toFixed(1)}× slower`,
+  ]);
+  return columns(header, rows, new Set([1, 2, 3, 4, 5, 6, 7]));
 }

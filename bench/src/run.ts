@@ -1,7 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { coreNodes } from '@botpe/engine';
+import { type BuilderBotComparison, compareWithBuilderBot } from './builderbot.js';
 import { generateFlow, loadExampleFlows } from './flows.js';
-import { type BenchResults, formatTable, machineInfo, overBudget, type ScenarioResult } from './report.js';
+import {
+  type BenchResults,
+  formatComparisonTable,
+  formatTable,
+  machineInfo,
+  overBudget,
+  type ScenarioResult,
+} from './report.js';
 import { measureCompile, measureIdleHeap, measureSessionScaling } from './scaling.js';
 import { floorQuestionsFor, runScenario, type ScenarioSpec } from './scenario.js';
 import { openTargets, type Skipped, type StoreName, type Target } from './stores.js';
@@ -15,6 +23,8 @@ export interface RunOptions {
   samples?: number;
   /** Compile, heap and session-count sections (default true). */
   extras?: boolean;
+  /** The BuilderBot side-by-side section (default: same as `extras`). */
+  builderbot?: boolean;
 }
 
 const examplesDirectory = fileURLToPath(new URL('../../examples/flows/', import.meta.url));
@@ -147,6 +157,20 @@ export async function runBench(options: RunOptions): Promise<{ results: BenchRes
         budget_bytes: 1024,
         ok: (sized.record_bytes ?? 0) < 1024,
       };
+    if (options.builderbot ?? options.extras !== false) {
+      try {
+        // ~3 ms a BuilderBot message: 300 samples per side keep --quick at ~5 s.
+        const comparison = await compareWithBuilderBot({ samples: options.samples ?? (quick ? 300 : 3000) });
+        extra.builderbot = comparison;
+        log(
+          `  builderbot: ours ${comparison.rows[0]!.p50_us.toFixed(1)} µs, BuilderBot default ${comparison.speedup.default}× slower (target ≥ ${comparison.target_speedup}×, informative)`,
+        );
+      } catch (error) {
+        const message = `builderbot: ${error instanceof Error ? error.message : String(error)}`;
+        errors.push(message);
+        log(`ERROR ${message}`);
+      }
+    }
     if (options.extras !== false) await runExtras(targets, quick, log, extra, errors);
   } finally {
     for (const target of targets) await target.close();
@@ -164,6 +188,15 @@ export async function runBench(options: RunOptions): Promise<{ results: BenchRes
   };
   log('');
   log(formatTable(scenarios));
+  const comparison = extra.builderbot as BuilderBotComparison | undefined;
+  if (comparison) {
+    log('');
+    log(formatComparisonTable(comparison));
+    if (!comparison.ok)
+      log(
+        `BELOW TARGET (informative, not judged): BuilderBot default is ${comparison.speedup.default}× our p50, DESIGN §8 wants ≥ ${comparison.target_speedup}×`,
+      );
+  }
   const over = overBudget(scenarios);
   for (const row of over)
     log(

@@ -1,23 +1,21 @@
 import { assign, setup } from 'xstate';
 import { engineError } from '../errors.js';
 import { type ParseFlowOptions, parseFlow } from '../flow/parse.js';
-import { deletePath, readPath, writePath } from '../flow/paths.js';
 import type { Flow, FlowNode } from '../flow/schema.js';
-import { fold, interpolate, interpolateDeep, pickLocale } from '../flow/text.js';
-import { inboundText } from '../messages.js';
-import type { AnyNodeDefinition, NodeContext, NodeOutcome } from '../nodes/define.js';
+import type { AnyNodeDefinition } from '../nodes/define.js';
 import { createRegistry, type NodeRegistry } from '../nodes/registry.js';
 import type { StartData } from '../nodes/start.js';
-import type { EventMeta, FlowContext, FlowEvent, FlowInput } from './context.js';
+import type { FlowContext, FlowEvent, FlowInput } from './context.js';
 import { hashJson } from './hash.js';
+import { createPlanner, ENDED_STATE, HALTED_STATE, type PlanSource } from './plan.js';
+
+export { ENDED_STATE, HALTED_STATE };
 
 /** Transitions allowed in one step before the loop guard ends the conversation. */
 export const DEFAULT_MAX_TRANSITIONS = 500;
 
-/** The state a conversation reaches when its flow ends. */
-export const ENDED_STATE = 'ended';
-/** The state a conversation reaches when the loop guard stops it. */
-export const HALTED_STATE = 'halted';
+/** The state a new conversation is in before its start node runs. */
+const BOOT_STATE = 'boot';
 
 export interface CompileOptions extends ParseFlowOptions {
   maxTransitionsPerStep?: number;
@@ -109,13 +107,6 @@ function build(flow: Flow, hash: string, registry: NodeRegistry, maxTransitions:
   };
 }
 
-/** xstate computes a throwaway initial state (no input) inside every `transition`; it needs no real meta. */
-const NO_META: EventMeta = { now: 0, conversation: { channel: '', botId: '', userId: '' } };
-
-function metaOf(event: FlowEvent | { type: string; input?: FlowInput }): EventMeta {
-  return 'meta' in event ? event.meta : ((event as { input?: FlowInput }).input?.meta ?? NO_META);
-}
-
 function buildMachine(
   flow: Flow,
   nodes: Map<string, { node: FlowNode; definition: AnyNodeDefinition }>,
@@ -123,215 +114,50 @@ function buildMachine(
   defaultLocale: string,
   maxTransitions: number,
 ) {
-  const edges = new Map<string, Array<{ id: string; handle: string; target: string }>>();
-  for (const edge of flow.edges) {
-    const list = edges.get(edge.source) ?? [];
-    list.push({ id: edge.id, handle: edge.sourceHandle, target: edge.target });
-    edges.get(edge.source) ?? edges.set(edge.source, list);
-  }
-  const commands = (flow.settings.commands ?? []).map((command) => ({
-    keywords: command.keywords.map(fold),
-    target: command.target,
-  }));
+  const planner = createPlanner(flow, nodes, defaultLocale, maxTransitions);
+  const keyOf = (landing: string) => (landing === ENDED_STATE || landing === HALTED_STATE ? landing : stateByNode.get(landing)!);
 
-  /** The read-only view a node decides from. */
-  const nodeContext = (
-    nodeId: string,
-    context: FlowContext,
-    meta: EventMeta,
-  ): NodeContext<unknown, unknown> => {
-    const { node } = nodes.get(nodeId)!;
-    const variables = context.variables;
-    const locale =
-      typeof variables.$locale === 'string' && variables.$locale ? variables.$locale : defaultLocale;
-    const nodeEdges = edges.get(nodeId) ?? [];
-    return {
-      nodeId,
-      data: node.data,
-      local: context.local,
-      variables,
-      now: meta.now,
-      conversation: meta.conversation,
-      locale,
-      text: (value) =>
-        value === undefined ? '' : interpolate(pickLocale(value, locale, defaultLocale), variables),
-      interpolate: (value) => interpolateDeep(value, variables),
-      read: (path) => readPath(variables, path),
-      hasEdge: (handle) => nodeEdges.some((edge) => edge.handle === handle),
-    };
-  };
+  /** One guarded transition per state a plan can land in; staying put is a targetless transition. */
+  const transitions = (from: string, source: PlanSource, roots: string[]) =>
+    planner.landings(roots).map((landing) => ({
+      guard: { type: 'lands' as const, params: { from, source, to: landing } },
+      ...(landing === from ? {} : { target: `#${keyOf(landing)}` }),
+      actions: { type: 'apply' as const, params: { from, source } },
+    }));
 
-  /** Applies a node's outcome to the context: its side data first, then where it goes. */
-  const apply = (context: FlowContext, nodeId: string, outcome: NodeOutcome): Partial<FlowContext> => {
-    let variables = context.variables;
-    for (const [path, value] of Object.entries(outcome.set ?? {}))
-      variables = writePath(variables, path, value);
-    for (const path of outcome.unset ?? []) variables = deletePath(variables, path);
-    const update: Partial<FlowContext> = { variables };
-    if (outcome.send?.length) update.outbound = [...context.outbound, ...outcome.send];
-    if (outcome.events?.length)
-      update.events = [...context.events, ...outcome.events.map((event) => ({ ...event, nodeId }))];
-    if ('local' in outcome) update.local = outcome.local;
-    if (outcome.next !== undefined) update.exit = { handle: outcome.next };
-    else if (outcome.jump !== undefined) update.exit = { jump: outcome.jump };
-    else if (outcome.end !== undefined) update.exit = { end: outcome.end.reason ?? 'end' };
-    else if (outcome.effect !== undefined) {
-      update.effect = { nodeId, request: outcome.effect.request, timeoutMs: outcome.effect.timeoutMs };
-    } else if (outcome.call !== undefined) {
-      update.call = { nodeId, flowId: outcome.call.flowId, variables: outcome.call.variables };
-    } else {
-      const wait = outcome.wait ?? {};
-      if (wait.timers) {
-        update.timers = wait.timers.map((timer) => ({
-          id: `${nodeId}#${context.sequence}:${timer.name}`,
-          name: timer.name,
-          at: timer.at,
-        }));
-      }
-      if (wait.status) update.status = wait.status;
-    }
-    return update;
-  };
-
-  const exitHandle = (context: FlowContext) =>
-    context.exit && 'handle' in context.exit ? context.exit.handle : undefined;
-
+  const commandTargets = planner.commands.map((command) => command.target);
   const states: Record<string, object> = {};
-  for (const [nodeId, { node, definition }] of nodes) {
-    const targets = [
-      ...(edges.get(nodeId) ?? []).map((edge) => ({
-        guard: { type: 'exitHandle' as const, params: { handle: edge.handle } },
-        target: `#${stateByNode.get(edge.target)}`,
-        actions: { type: 'traverse' as const, params: { edgeId: edge.id } },
-        reenter: true,
-      })),
-      ...(definition.jumpTargets?.(node.data) ?? []).map((target) => ({
-        guard: { type: 'exitJump' as const, params: { target } },
-        target: `#${stateByNode.get(target)}`,
-        reenter: true,
-      })),
-    ];
+  for (const [nodeId, { definition }] of nodes) {
     const key = stateByNode.get(nodeId)!;
     states[key] = {
       id: key,
-      entry: { type: 'enter', params: { nodeId } },
       on: {
-        'flow.input': [
-          ...commands.map((command, index) => ({
-            guard: { type: 'command' as const, params: { index } },
-            target: `#${stateByNode.get(command.target)}`,
-            reenter: true,
-          })),
-          { actions: { type: 'input', params: { nodeId } } },
+        // Every flow event (input, timer, effect, release, return) goes through the same plans; global commands first.
+        'flow.*': [
+          ...(commandTargets.length ? transitions(nodeId, 'command', commandTargets) : []),
+          ...transitions(nodeId, 'event', [nodeId]),
         ],
-        'flow.timer': { actions: { type: 'timer', params: { nodeId } } },
-        'flow.effect': { actions: { type: 'effect', params: { nodeId } } },
-        'flow.release': { actions: { type: 'release', params: { nodeId } } },
-        'flow.return': { actions: { type: 'return', params: { nodeId } } },
       },
-      always: [
-        { guard: 'overLimit', target: `#${HALTED_STATE}` },
-        ...targets,
-        { guard: 'exited', target: `#${ENDED_STATE}`, actions: 'markEnded' },
-      ],
+      // A node that may exit as it is entered (outside an instant chain) moves on here.
+      ...(definition.settles ? {} : { always: transitions(nodeId, 'exit', [nodeId]) }),
     };
   }
+  states[BOOT_STATE] = { id: BOOT_STATE, always: transitions(planner.startId, 'boot', [planner.startId]) };
   states[ENDED_STATE] = { id: ENDED_STATE, type: 'final' };
-  states[HALTED_STATE] = { id: HALTED_STATE, type: 'final', entry: 'markHalted' };
-
-  const definitionOf = (nodeId: string) => nodes.get(nodeId)!.definition;
+  states[HALTED_STATE] = { id: HALTED_STATE, type: 'final' };
 
   return setup({
     types: {} as { context: FlowContext; events: FlowEvent; input: FlowInput },
     actions: {
-      enter: assign(({ context, event }, { nodeId }: { nodeId: string }) => {
-        const entered: FlowContext = {
-          ...context,
-          sequence: context.sequence + 1,
-          entered: [...context.entered, nodeId],
-          local: undefined,
-          timers: [],
-          status: 'waiting',
-          exit: null,
-          effect: null,
-          call: null,
-        };
-        if (entered.entered.length > maxTransitions) return entered;
-        const outcome = definitionOf(nodeId).enter(nodeContext(nodeId, entered, metaOf(event)));
-        return { ...entered, ...apply(entered, nodeId, outcome) };
-      }),
-      input: assign(({ context, event }, { nodeId }: { nodeId: string }) => {
-        if (event.type !== 'flow.input') return {};
-        const variables = { ...context.variables, $input: inboundText(event.message) };
-        const current = { ...context, variables };
-        const outcome = definitionOf(nodeId).onInput?.(
-          nodeContext(nodeId, current, event.meta),
-          event.message,
-        ) ?? { wait: {} };
-        return { variables, ...apply(current, nodeId, outcome) };
-      }),
-      timer: assign(({ context, event }, { nodeId }: { nodeId: string }) => {
-        if (event.type !== 'flow.timer') return {};
-        const timer = context.timers.find((candidate) => candidate.id === event.timerId);
-        if (!timer) return {};
-        const current = { ...context, timers: context.timers.filter((candidate) => candidate !== timer) };
-        const outcome = definitionOf(nodeId).onTimer?.(
-          nodeContext(nodeId, current, event.meta),
-          timer.name,
-        ) ?? { wait: {} };
-        return { timers: current.timers, ...apply(current, nodeId, outcome) };
-      }),
-      effect: assign(({ context, event }, { nodeId }: { nodeId: string }) => {
-        if (event.type !== 'flow.effect' || event.nodeId !== nodeId) return {};
-        const current = { ...context, effect: null };
-        const outcome = definitionOf(nodeId).onEffectResult?.(
-          nodeContext(nodeId, current, event.meta),
-          event.result,
-        ) ?? {
-          next: event.result.ok ? 'success' : 'error',
-        };
-        return { effect: null, ...apply(current, nodeId, outcome) };
-      }),
-      release: assign(({ context, event }, { nodeId }: { nodeId: string }) => {
-        if (event.type !== 'flow.release') return {};
-        const handler = definitionOf(nodeId).onRelease;
-        if (!handler) return {};
-        return apply(context, nodeId, handler(nodeContext(nodeId, context, event.meta), event.variables));
-      }),
-      return: assign(({ context, event }, { nodeId }: { nodeId: string }) => {
-        if (event.type !== 'flow.return' || context.call?.nodeId !== nodeId) return {};
-        const current = { ...context, call: null };
-        const outcome = definitionOf(nodeId).onReturn?.(
-          nodeContext(nodeId, current, event.meta),
-          event.result,
-        ) ?? { next: 'out' };
-        return { call: null, ...apply(current, nodeId, outcome) };
-      }),
-      traverse: assign(({ context }, { edgeId }: { edgeId: string }) => ({
-        traversed: [...context.traversed, edgeId],
-      })),
-      markEnded: assign(({ context }) => ({
-        endReason: context.exit && 'end' in context.exit ? context.exit.end : 'end',
-        timers: [],
-      })),
-      markHalted: assign({ endReason: 'loop-limit', timers: [] }),
+      apply: assign(({ context, event }, { from, source }: { from: string; source: PlanSource }) => planner.plan(context, event, from, source)?.update ?? {}),
     },
     guards: {
-      exitHandle: ({ context }, { handle }: { handle: string }) => exitHandle(context) === handle,
-      exitJump: ({ context }, { target }: { target: string }) =>
-        context.exit !== null && 'jump' in context.exit && context.exit.jump === target,
-      exited: ({ context }) => context.exit !== null,
-      overLimit: ({ context }) => context.entered.length > maxTransitions,
-      command: ({ context, event }, { index }: { index: number }) => {
-        // Commands are typed words: a tapped button or list row answers the node, even if its title is "Cancel".
-        if (event.type !== 'flow.input' || event.message.type !== 'text' || context.status === 'handoff') return false;
-        const text = fold(inboundText(event.message));
-        return text !== '' && commands[index]!.keywords.includes(text);
-      },
+      lands: ({ context, event }, { from, source, to }: { from: string; source: PlanSource; to: string }) =>
+        planner.plan(context, event, from, source)?.landing === to,
     },
   }).createMachine({
     id: `flow:${flow.id}`,
-    initial: stateByNode.get(flow.nodes.find((node) => node.type === 'start')!.id)!,
+    initial: BOOT_STATE,
     // Without input (xstate's throwaway initial state in `transition`), start empty rather than throw.
     context: ({ input }) => ({
       variables: input?.variables ?? {},

@@ -3,7 +3,11 @@
  * Not cryptographic: it only tells whether a flow with the same id and version changed.
  */
 export function hashJson(value: unknown): string {
-  const text = canonical(value);
+  return hashText(canonical(value));
+}
+
+/** A 53-bit hash (cyrb53) of a string, in base 36 (at most 11 characters). */
+export function hashText(text: string): string {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let index = 0; index < text.length; index++) {

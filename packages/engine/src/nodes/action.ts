@@ -87,6 +87,7 @@ export const actionNode = defineNode<ActionData>({
   type: 'action',
   data: actionData,
   handles: () => [{ id: 'success' }, { id: 'error' }],
+  settles: true,
   waits: () => false,
   writes: (data) => (data.variable ? [data.variable] : []),
   enter: (context) => {

@@ -45,6 +45,7 @@ export const buttonsNode = defineNode<ButtonsData, MissCount>({
     optional('noMatch'),
     optional('timeout'),
   ],
+  settles: true,
   waits: () => true,
   writes: (data) => (data.variable ? [data.variable] : []),
   lint: (data, context) => channelIssues.buttons(data, context),

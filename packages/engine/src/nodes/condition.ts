@@ -91,6 +91,7 @@ export const conditionNode = defineNode({
   data: conditionData,
   handles: (data) => [...data.branches.map((branch) => ({ id: branch.id })), { id: 'else' }],
   waits: () => false,
+  instant: true,
   enter: (context) => {
     const holds = (rule: z.infer<typeof ruleSchema>) =>
       compare(context.text(rule.left), rule.op, context.text(rule.right));

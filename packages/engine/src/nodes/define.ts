@@ -147,6 +147,17 @@ export interface NodeDefinition<Data = unknown, Local = unknown> {
   handles(data: Data): HandleSpec[];
   /** Whether the node can stop a step to wait for the user or a timer (a cycle must pass one). */
   waits(data: Data): boolean;
+  /**
+   * The node always leaves as it is entered (`next`, `jump` or `end` from `enter`, no other
+   * handler). The compiler then runs it inside the transition that reaches it, so a chain such as
+   * message → set → condition costs one machine step.
+   */
+  instant?: boolean;
+  /**
+   * The node never leaves as it is entered: its `enter` waits, or asks for an effect or a call.
+   * Lets the compiler leave out the eventless check that would move such a node on.
+   */
+  settles?: boolean;
   /** Node ids the node may jump to. */
   jumpTargets?(data: Data): string[];
   /** Variables the node assigns, for the "read but never written" lint. */

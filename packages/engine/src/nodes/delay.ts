@@ -8,6 +8,7 @@ export const delayNode = defineNode({
   type: 'delay',
   data: z.object({ duration: durationSchema }),
   handles: () => [{ id: 'out' }],
+  settles: true,
   waits: () => true,
   enter: (context) => ({
     wait: { timers: [{ name: 'delay', at: context.now + (parseDuration(context.data.duration) ?? 0) }] },

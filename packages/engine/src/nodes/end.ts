@@ -8,6 +8,7 @@ export const endNode = defineNode({
   data: z.object({ text: textSchema.optional() }),
   handles: () => [],
   waits: () => false,
+  instant: true,
   enter: (context) => {
     const text = context.text(context.data.text);
     return { send: text ? [{ type: 'text', text }] : [], end: { reason: 'end' } };

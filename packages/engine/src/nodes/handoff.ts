@@ -11,6 +11,7 @@ export const handoffNode = defineNode({
     timeout: durationSchema.optional(),
   }),
   handles: () => [{ id: 'out' }, optional('timeout')],
+  settles: true,
   waits: () => true,
   enter: (context) => {
     const text = context.text(context.data.text);

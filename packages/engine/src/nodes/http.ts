@@ -310,6 +310,7 @@ export const httpNode = defineNode<HttpData>({
   type: 'http',
   data: httpData,
   handles: () => [{ id: 'success' }, { id: 'error' }],
+  settles: true,
   waits: () => false,
   writes: (data) => [
     ...(data.map ?? []).map((entry) => entry.variable),

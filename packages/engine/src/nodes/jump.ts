@@ -7,6 +7,7 @@ export const jumpNode = defineNode({
   data: z.object({ target: z.string().min(1) }),
   handles: () => [],
   waits: () => false,
+  instant: true,
   jumpTargets: (data) => [data.target],
   enter: (context) => ({ jump: context.data.target }),
 });

@@ -71,6 +71,7 @@ export const listNode = defineNode<ListData, MissCount>({
     optional('noMatch'),
     optional('timeout'),
   ],
+  settles: true,
   waits: () => true,
   writes: (data) => (data.variable ? [data.variable] : []),
   lint: (data, context) => channelIssues.list(data, context),

@@ -28,6 +28,7 @@ export const messageNode = defineNode({
   data: messageData,
   handles: () => [{ id: 'out' }],
   waits: () => false,
+  instant: true,
   lint: (data, context) => channelIssues.message(data, context),
   enter: (context) => {
     const send: OutboundMessage[] = [];

@@ -28,6 +28,7 @@ export const questionNode = defineNode<QuestionData, QuestionLocal>({
   type: 'question',
   data: questionData,
   handles: () => [{ id: 'out' }, optional('invalid'), optional('timeout')],
+  settles: true,
   waits: () => true,
   writes: (data) => [data.variable],
   lint: (data, { nodeId }) =>

@@ -17,6 +17,7 @@ export const setNode = defineNode({
   data: setData,
   handles: () => [{ id: 'out' }],
   waits: () => false,
+  instant: true,
   writes: (data) => data.assignments.map((assignment) => assignment.variable),
   enter: (context) => {
     let variables: Record<string, unknown> = { ...context.variables };

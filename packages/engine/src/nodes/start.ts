@@ -57,6 +57,7 @@ export const startNode = defineNode({
   data: startData,
   handles: () => [{ id: 'out' }],
   waits: () => false,
+  instant: true,
   lint: (data, { nodeId }) =>
     (data.triggers ?? []).flatMap((trigger, index) =>
       trigger.type === 'regex'

@@ -17,6 +17,7 @@ export const subflowNode = defineNode({
   // `error`: the flow is unknown or subflows nest too deep. Without its edge, the conversation ends.
   handles: () => [{ id: 'out' }, { id: 'error', optional: true }],
   // The called flow is expected to wait for the user; if it never does, the loop guard ends it.
+  settles: true,
   waits: () => true,
   writes: (data) => Object.keys(data.output ?? {}),
   enter: (context) => {

@@ -37,7 +37,7 @@ export interface SessionRecord {
   /** The earliest `timers[].at`, or null: what `dueTimers` looks at. */
   dueAt: number | null;
   outbox: OutboxEntry[];
-  /** The ids of recently processed inbound events (newest last), for duplicate detection. */
+  /** Hashes of the ids of recently processed inbound events (newest last), for duplicate detection. */
   processed: string[];
   updatedAt: number;
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { initialTransition, transition } from 'xstate';
 import { type CompiledFlow, compileFlow, HALTED_STATE } from '../compile/compile.js';
+import { hashText } from '../compile/hash.js';
 import { type EventMeta, type FlowContext, persistedContext, stepContext } from '../compile/context.js';
 import { BotpeError, describeError, engineError } from '../errors.js';
 import { parseDuration } from '../flow/duration.js';
@@ -25,7 +26,7 @@ export interface EngineLimits {
   maxTransitionsPerStep?: number;
   /** An effect's deadline when its node sets none. Default 10 000 ms. */
   effectTimeoutMs?: number;
-  /** How many recent inbound ids a session remembers for duplicate detection. Default 50. */
+  /** How many recent inbound ids a session remembers for duplicate detection. Default 32. */
   processedIds?: number;
   /** How often a step is redone after losing a CAS race before it fails. Default 25. */
   maxCommitAttempts?: number;
@@ -115,7 +116,7 @@ export function createEngine(options: EngineOptions): Engine {
   const limits = {
     maxTransitionsPerStep: options.limits?.maxTransitionsPerStep ?? 500,
     effectTimeoutMs: options.limits?.effectTimeoutMs ?? 10_000,
-    processedIds: options.limits?.processedIds ?? 50,
+    processedIds: options.limits?.processedIds ?? 32,
     maxCommitAttempts: options.limits?.maxCommitAttempts ?? 25,
     hotSessions: options.limits?.hotSessions ?? 10_000,
     maxSubflowDepth: options.limits?.maxSubflowDepth ?? 8,
@@ -682,9 +683,12 @@ export function createEngine(options: EngineOptions): Engine {
     assertInbound(event);
     const { conversation, message } = event;
     const key = conversationKey(conversation);
+    // Sessions keep a short hash of each id: a WhatsApp id is ~60 characters, and 32 of them would
+    // triple the size of a session record.
+    const processedId = hashText(message.id);
     return step(conversation, async (stored, now) => {
       const events: EngineEvent[] = [];
-      if (stored?.processed.includes(message.id))
+      if (stored?.processed.includes(processedId))
         return noChange(
           stored,
           stored.status === 'active' ? 'waiting' : (stored.status as StepStatus),
@@ -702,7 +706,7 @@ export function createEngine(options: EngineOptions): Engine {
         const { compiled, snapshot, stack } = resumed;
         const first = (meta: EventMeta) =>
           transition(compiled.machine, snapshot, { type: 'flow.input', message, meta })[0];
-        return drive({ compiled, first, stack }, record, conversation, now, events, message.id);
+        return drive({ compiled, first, stack }, record, conversation, now, events, processedId);
       }
       const chosen = routable.find((candidate) => startMatches(candidate.start.data, message));
       if (!chosen) {
@@ -720,7 +724,7 @@ export function createEngine(options: EngineOptions): Engine {
         $input: inboundText(message),
       });
       const first = (meta: EventMeta) => initialTransition(chosen.machine, { variables, meta })[0];
-      return drive({ compiled: chosen, first, stack: [] }, record, conversation, now, events, message.id);
+      return drive({ compiled: chosen, first, stack: [] }, record, conversation, now, events, processedId);
     });
   };
 
