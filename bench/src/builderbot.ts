@@ -240,7 +240,7 @@ export interface BuilderBotComparison {
   /** BuilderBot p50 / engine p50, per BuilderBot settings. */
   speedup: Record<BuilderBotSettings, number>;
   target_speedup: number;
-  /** Whether the default-settings speedup reaches the target. Reported, not judged. */
+  /** Whether the default-settings speedup reaches the target (judged by `runBench` after one re-measure). */
   ok: boolean;
 }
 

@@ -1,4 +1,4 @@
-import { assign, setup } from 'xstate';
+import { assign, type StateValue, setup } from 'xstate';
 import { engineError } from '../errors.js';
 import { type ParseFlowOptions, parseFlow } from '../flow/parse.js';
 import type { Flow, FlowNode } from '../flow/schema.js';
@@ -7,15 +7,23 @@ import { createRegistry, type NodeRegistry } from '../nodes/registry.js';
 import type { StartData } from '../nodes/start.js';
 import type { FlowContext, FlowEvent, FlowInput } from './context.js';
 import { hashJson } from './hash.js';
-import { createPlanner, ENDED_STATE, HALTED_STATE, type PlanSource } from './plan.js';
+import { createPlanner, ENDED_STATE, LOOP_LIMIT, type PlanSource } from './plan.js';
 
-export { ENDED_STATE, HALTED_STATE };
+export { ENDED_STATE, LOOP_LIMIT };
 
 /** Transitions allowed in one step before the loop guard ends the conversation. */
 export const DEFAULT_MAX_TRANSITIONS = 500;
 
 /** The state a new conversation is in before its start node runs. */
 const BOOT_STATE = 'boot';
+
+/**
+ * Node states sit in groups of this many under the root. xstate scans the root's children on every
+ * transition (is the machine done?), so a flat 1,000-state machine would make each step cost more
+ * the bigger the flow; groups keep that scan short.
+ */
+const GROUP_SIZE = 32;
+const groupOf = (index: number) => `g${Math.floor(index / GROUP_SIZE)}`;
 
 export interface CompileOptions extends ParseFlowOptions {
   maxTransitionsPerStep?: number;
@@ -27,10 +35,10 @@ export interface CompiledFlow {
   /** A hash of the flow's content: with id and version, the compile cache key. */
   hash: string;
   machine: ReturnType<typeof buildMachine>;
-  /** The state key of a node id. */
-  stateOf(nodeId: string): string | undefined;
-  /** The node id of a state key. */
-  nodeOf(state: string): string | undefined;
+  /** The machine state value of a node id (for `resolveState`), or undefined for an unknown node. */
+  stateOf(nodeId: string): StateValue | undefined;
+  /** The node id of a machine state value; undefined for `boot` and `ended`. */
+  nodeOf(value: StateValue): string | undefined;
   node(nodeId: string): { node: FlowNode; definition: AnyNodeDefinition } | undefined;
   start: { node: FlowNode; data: StartData };
   defaultLocale: string;
@@ -85,10 +93,12 @@ export function compileFlow(input: unknown, options: CompileOptions = {}): Compi
 function build(flow: Flow, hash: string, registry: NodeRegistry, maxTransitions: number): CompiledFlow {
   const stateByNode = new Map<string, string>();
   const nodeByState = new Map<string, string>();
+  const valueByNode = new Map<string, StateValue>();
   const nodes = new Map<string, { node: FlowNode; definition: AnyNodeDefinition }>();
   flow.nodes.forEach((node, index) => {
     stateByNode.set(node.id, `n${index}`);
     nodeByState.set(`n${index}`, node.id);
+    valueByNode.set(node.id, { [groupOf(index)]: `n${index}` });
     nodes.set(node.id, { node, definition: registry.get(node.type)! });
   });
   const startNode = flow.nodes.find((node) => node.type === 'start')!;
@@ -98,8 +108,8 @@ function build(flow: Flow, hash: string, registry: NodeRegistry, maxTransitions:
     flow,
     hash,
     machine,
-    stateOf: (nodeId) => stateByNode.get(nodeId),
-    nodeOf: (state) => nodeByState.get(state),
+    stateOf: (nodeId) => valueByNode.get(nodeId),
+    nodeOf: (value) => (typeof value === 'string' ? undefined : nodeByState.get(Object.values(value)[0] as string)),
     node: (nodeId) => nodes.get(nodeId),
     start: { node: startNode, data: startNode.data as StartData },
     defaultLocale,
@@ -115,7 +125,7 @@ function buildMachine(
   maxTransitions: number,
 ) {
   const planner = createPlanner(flow, nodes, defaultLocale, maxTransitions);
-  const keyOf = (landing: string) => (landing === ENDED_STATE || landing === HALTED_STATE ? landing : stateByNode.get(landing)!);
+  const keyOf = (landing: string) => (landing === ENDED_STATE ? landing : stateByNode.get(landing)!);
 
   /** One guarded transition per state a plan can land in; staying put is a targetless transition. */
   const transitions = (from: string, source: PlanSource, roots: string[]) =>
@@ -126,10 +136,13 @@ function buildMachine(
     }));
 
   const commandTargets = planner.commands.map((command) => command.target);
-  const states: Record<string, object> = {};
+  const states: Record<string, { initial: string; states: Record<string, object> }> = {};
+  let index = 0;
   for (const [nodeId, { definition }] of nodes) {
     const key = stateByNode.get(nodeId)!;
-    states[key] = {
+    const group = groupOf(index++);
+    states[group] ??= { initial: key, states: {} };
+    states[group].states[key] = {
       id: key,
       on: {
         // Every flow event (input, timer, effect, release, return) goes through the same plans; global commands first.
@@ -142,9 +155,9 @@ function buildMachine(
       ...(definition.settles ? {} : { always: transitions(nodeId, 'exit', [nodeId]) }),
     };
   }
-  states[BOOT_STATE] = { id: BOOT_STATE, always: transitions(planner.startId, 'boot', [planner.startId]) };
-  states[ENDED_STATE] = { id: ENDED_STATE, type: 'final' };
-  states[HALTED_STATE] = { id: HALTED_STATE, type: 'final' };
+  const root: Record<string, object> = { ...states };
+  root[BOOT_STATE] = { id: BOOT_STATE, always: transitions(planner.startId, 'boot', [planner.startId]) };
+  root[ENDED_STATE] = { id: ENDED_STATE, type: 'final' };
 
   return setup({
     types: {} as { context: FlowContext; events: FlowEvent; input: FlowInput },
@@ -174,6 +187,6 @@ function buildMachine(
       call: null,
       endReason: null,
     }),
-    states: states as Record<string, object>,
+    states: root,
   });
 }

@@ -5,15 +5,15 @@ import { inboundText } from '../messages.js';
 import type { AnyNodeDefinition, NodeContext, NodeOutcome } from '../nodes/define.js';
 import type { EventMeta, FlowContext, FlowEvent, FlowInput } from './context.js';
 
-/** The state a conversation reaches when its flow ends. */
+/** The final state a conversation reaches when its flow ends (or the loop guard stops it: `endReason` says which). */
 export const ENDED_STATE = 'ended';
-/** The state a conversation reaches when the loop guard stops it. */
-export const HALTED_STATE = 'halted';
+/** The `endReason` of a conversation the loop guard stopped. */
+export const LOOP_LIMIT = 'loop-limit';
 
 /** What starts a plan: the machine's first entry, an event in a node, a global command, or a node's pending exit. */
 export type PlanSource = 'boot' | 'event' | 'command' | 'exit';
 
-/** Where the conversation lands (a node id, `ended` or `halted`) and the context it lands with. */
+/** Where the conversation lands (a node id or `ended`) and the context it lands with. */
 export interface Plan {
   landing: string;
   update: Partial<FlowContext>;
@@ -153,17 +153,17 @@ export function createPlanner(
     context.endReason = reason;
     context.timers = [];
     context.exit = null;
-    return reason === 'loop-limit' ? HALTED_STATE : ENDED_STATE;
+    return ENDED_STATE;
   };
 
   /**
    * Follows the pending exit of `nodeId` through instant nodes. Returns the landing: the first node
-   * that waits (or asks for an effect or a call), `ended`, or `halted`.
+   * that waits (or asks for an effect or a call), or `ended`.
    */
   const follow = (context: FlowContext, nodeId: string, meta: EventMeta): string => {
     let current = nodeId;
     for (;;) {
-      if (context.entered.length > maxTransitions) return end(context, 'loop-limit');
+      if (context.entered.length > maxTransitions) return end(context, LOOP_LIMIT);
       const exit = context.exit;
       if (exit === null) return current;
       if (!instant(current) && current !== nodeId) return current; // it exits on its own, in its own state
@@ -263,10 +263,10 @@ export function createPlanner(
 
   /**
    * Every state a plan from `nodeId` can land in: the nodes reachable through instant nodes (and
-   * the instant nodes on the way, in case one misbehaves), the node itself, `ended` and `halted`.
+   * the instant nodes on the way, in case one misbehaves), the node itself, and `ended`.
    */
   const landings = (nodeIds: string[]): string[] => {
-    const found = new Set<string>([ENDED_STATE, HALTED_STATE]);
+    const found = new Set<string>([ENDED_STATE]);
     const stack = [...nodeIds];
     const seen = new Set<string>();
     while (stack.length > 0) {

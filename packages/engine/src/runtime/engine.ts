@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { initialTransition, transition } from 'xstate';
-import { type CompiledFlow, compileFlow, HALTED_STATE } from '../compile/compile.js';
+import { type CompiledFlow, compileFlow, LOOP_LIMIT } from '../compile/compile.js';
 import { hashText } from '../compile/hash.js';
 import { type EventMeta, type FlowContext, persistedContext, stepContext } from '../compile/context.js';
 import { BotpeError, describeError, engineError } from '../errors.js';
@@ -445,7 +445,7 @@ export function createEngine(options: EngineOptions): Engine {
         snapshot = initialTransition(child.machine, { variables, meta })[0];
         continue;
       }
-      if (snapshot.status === 'done' && String(snapshot.value) !== HALTED_STATE && stack.length > 0) {
+      if (snapshot.status === 'done' && context.endReason !== LOOP_LIMIT && stack.length > 0) {
         harvest(compiled, context);
         const frame = stack.pop()!;
         const caller = byVersion.get(`${frame.flowId}@${frame.flowVersion}`);
@@ -476,7 +476,7 @@ export function createEngine(options: EngineOptions): Engine {
     harvest(compiled, snapshot.context);
     const context = snapshot.context;
     const flow = compiled.flow;
-    if (entered.length > limits.maxTransitionsPerStep || String(snapshot.value) === HALTED_STATE)
+    if (entered.length > limits.maxTransitionsPerStep || (snapshot.status === 'done' && snapshot.context.endReason === LOOP_LIMIT))
       halted = true;
     for (const { compiled: from, nodeId } of entered.slice(0, limits.maxTransitionsPerStep)) {
       events.push({
@@ -508,9 +508,9 @@ export function createEngine(options: EngineOptions): Engine {
         type: 'session.ended',
         conversationKey: key,
         flowId: rootFlowId,
-        reason: halted ? 'loop-limit' : (context.endReason ?? 'end'),
+        reason: halted ? LOOP_LIMIT : (context.endReason ?? 'end'),
       });
-    const nodeId = ended ? (entered.at(-1)?.nodeId ?? null) : compiled.nodeOf(String(snapshot.value))!;
+    const nodeId = ended ? (entered.at(-1)?.nodeId ?? null) : compiled.nodeOf(snapshot.value)!;
 
     const timers: TimerEntry[] = ended
       ? []
