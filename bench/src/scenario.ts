@@ -3,7 +3,7 @@ import { createUser } from './conversation.js';
 import { createXstateFloor } from './floors/xstate.js';
 import { questionCount } from './flows.js';
 import { asyncBatch, type Batch, interleave, syncBatch } from './interleave.js';
-import { budgetFor, type ScenarioResult } from './report.js';
+import { budgetFor, ceilingFor, type ScenarioResult } from './report.js';
 import { summarize } from './stats.js';
 import type { Target } from './stores.js';
 
@@ -105,6 +105,7 @@ export async function runScenario(target: Target, spec: ScenarioSpec): Promise<S
       floor: { name: floorName, p50_us: floorSummary.p50_us, p99_us: floorSummary.p99_us },
       ratio: Math.round((engineSummary.p50_us / floorSummary.p50_us) * 100) / 100,
       budget: spec.judged ? budgetFor(target.name) : null,
+      ceiling: spec.judged ? ceilingFor(target.name) : null,
       concurrency: spec.concurrency,
       ...(finalRecord ? { record_bytes: Buffer.byteLength(JSON.stringify(finalRecord)) } : {}),
     };

@@ -4,11 +4,11 @@ import { createUser, fakeMessageId } from '../src/conversation.js';
 import { createXstateFloor } from '../src/floors/xstate.js';
 import { generateFlow, questionCount } from '../src/flows.js';
 import { interleave, syncBatch } from '../src/interleave.js';
-import { formatTable, overBudget, type ScenarioResult } from '../src/report.js';
+import { formatTable, missedBudget, overBudget, type ScenarioResult } from '../src/report.js';
 import { runBench } from '../src/run.js';
 import { summarize } from '../src/stats.js';
 
-const row = (ratio: number, budget: number | null): ScenarioResult => ({
+const row = (ratio: number, budget: number | null, ceiling: number | null = budget): ScenarioResult => ({
   name: 'generated-10',
   store: 'memory',
   steps: 100,
@@ -18,6 +18,7 @@ const row = (ratio: number, budget: number | null): ScenarioResult => ({
   floor: { name: 'xstate', p50_us: 10 },
   ratio,
   budget,
+  ceiling,
   concurrency: 1,
 });
 
@@ -33,6 +34,13 @@ describe('budget check', () => {
   it('marks the over-budget row in the table', () => {
     expect(formatTable([row(2, 1.5)])).toMatch(/OVER/);
     expect(formatTable([row(1, 1.5)])).not.toMatch(/OVER/);
+  });
+  it('fails only above the ceiling; between budget and ceiling the budget is reported as missed', () => {
+    const between = row(2, 1.5, 3);
+    expect(overBudget([between])).toHaveLength(0);
+    expect(missedBudget([between])).toHaveLength(1);
+    expect(formatTable([between])).toMatch(/missed/);
+    expect(overBudget([row(3.1, 1.5, 3)])).toHaveLength(1);
   });
 });
 

@@ -1,6 +1,6 @@
 import { BotpeError, type BotpeErrorOptions } from '@botpe/engine';
 
-/** The codes `@botpe/ai-nodes` raises. Each one is documented in docs/errors/ai-nodes.md. */
+/** The codes `@botpe/ai-nodes` raises. Each one is documented in docs/errors.md. */
 export const AI_ERROR_CODES = [
   'AI_CONFIG_INVALID',
   'AI_AUTH_FAILED',

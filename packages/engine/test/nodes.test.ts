@@ -500,7 +500,18 @@ describe('global commands, delay, handoff, jump', () => {
       ...flow,
       id: 'clash',
       nodes: flow.nodes.map((node) =>
-        node.id === 'menu' ? { ...node, data: { text: 'Menu', buttons: [{ id: 'wait', title: 'Agent' }, { id: 'ask', title: 'Ask' }] } } : node,
+        node.id === 'menu'
+          ? {
+              ...node,
+              data: {
+                text: 'Menu',
+                buttons: [
+                  { id: 'wait', title: 'Agent' },
+                  { id: 'ask', title: 'Ask' },
+                ],
+              },
+            }
+          : node,
       ),
     };
     const bot = createTestHarness(clash);

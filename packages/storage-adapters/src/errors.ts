@@ -1,6 +1,6 @@
 import { BotpeError, type BotpeErrorOptions } from '@botpe/engine';
 
-/** The codes `@botpe/storage-adapters` raises. Every one is documented in docs/errors/storage-adapters.md. */
+/** The codes `@botpe/storage-adapters` raises. Every one is documented in docs/errors.md. */
 export const STORAGE_ERROR_CODES = [
   'STORAGE_CONFIG_INVALID',
   'STORAGE_DRIVER_MISSING',

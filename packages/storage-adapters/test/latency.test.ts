@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createEngine } from '@botpe/engine';
+import { testRecord } from '@botpe/engine/testing';
 import { describe, expect, it } from 'vitest';
-import { testRecord } from '../../engine/src/testing/store-conformance.js';
 import { echoFlow } from './fixtures/echo-flow.js';
 import { recordingTransport, type SentMessage } from './helpers/recording.js';
 import { percentile, testedStores, uniqueNamespace } from './helpers/stores.js';

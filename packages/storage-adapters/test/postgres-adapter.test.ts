@@ -1,7 +1,7 @@
+import { testRecord } from '@botpe/engine/testing';
 import { createPostgresStore } from '@botpe/storage-adapters/postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testRecord } from '../../engine/src/testing/store-conformance.js';
 import { expectCode } from './helpers/errors.js';
 import { pgUrl, serviceAvailable } from './helpers/services.js';
 

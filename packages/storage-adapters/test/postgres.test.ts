@@ -1,6 +1,6 @@
+import { runStoreConformance } from '@botpe/engine/testing';
 import { createPostgresStore } from '@botpe/storage-adapters/postgres';
 import { describe, it } from 'vitest';
-import { runStoreConformance } from '../../engine/src/testing/store-conformance.js';
 import { pgUrl, serviceAvailable } from './helpers/services.js';
 
 if (await serviceAvailable('postgres')) {

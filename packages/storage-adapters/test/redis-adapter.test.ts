@@ -1,7 +1,7 @@
+import { testRecord } from '@botpe/engine/testing';
 import { createRedisStore } from '@botpe/storage-adapters/redis';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testRecord } from '../../engine/src/testing/store-conformance.js';
 import { expectCode } from './helpers/errors.js';
 import { redisUrl, serviceAvailable } from './helpers/services.js';
 import { uniqueNamespace } from './helpers/stores.js';

@@ -1,6 +1,6 @@
+import { runStoreConformance } from '@botpe/engine/testing';
 import { createRedisStore } from '@botpe/storage-adapters/redis';
 import { describe, it } from 'vitest';
-import { runStoreConformance } from '../../engine/src/testing/store-conformance.js';
 import { redisUrl, serviceAvailable } from './helpers/services.js';
 
 if (await serviceAvailable('redis')) {

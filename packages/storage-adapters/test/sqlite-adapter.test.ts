@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionRecord } from '@botpe/engine';
+import { testRecord } from '@botpe/engine/testing';
 import { createSqliteStore } from '@botpe/storage-adapters/sqlite';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { testRecord } from '../../engine/src/testing/store-conformance.js';
 import { expectCode } from './helpers/errors.js';
 import { tempDirectory } from './helpers/temp.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { runStoreConformance } from '@botpe/engine/testing';
 import { createSqliteStore } from '@botpe/storage-adapters/sqlite';
-import { runStoreConformance } from '../../engine/src/testing/store-conformance.js';
 import { tempDirectory } from './helpers/temp.js';
 
 const file = join(tempDirectory('sqlite-conformance'), 'sessions.db');

@@ -1,6 +1,6 @@
 import { BotpeError, type BotpeErrorOptions } from '@botpe/engine';
 
-/** The codes `@botpe/whatsapp-adapter` raises. Each is documented in docs/errors/whatsapp-adapter.md. */
+/** The codes `@botpe/whatsapp-adapter` raises. Each is documented in docs/errors.md. */
 export const WHATSAPP_ADAPTER_ERROR_CODES = [
   'WHATSAPP_CONFIG_INVALID',
   'WHATSAPP_MESSAGE_INVALID',

@@ -3,7 +3,12 @@ import { parseArgs } from 'node:util';
 import { BotpeError, describeError } from '../errors.js';
 import { parseDuration } from '../flow/duration.js';
 import { parseFlow } from '../flow/parse.js';
-import type { ConversationRef, InboundMessage, OutboundMessage } from '../messages.js';
+import {
+  type ConversationRef,
+  conversationKey,
+  type InboundMessage,
+  type OutboundMessage,
+} from '../messages.js';
 import { createEngine } from '../runtime/engine.js';
 import type { Engine, StepResult, StepStatus } from '../runtime/types.js';
 import { createFakeClock, type FakeClock } from '../testing/fake-clock.js';
@@ -47,7 +52,13 @@ class ChatSession {
     private readonly conversation: ConversationRef,
     private readonly contact: { name?: string } | undefined,
     private readonly io: CliIo,
-  ) {}
+    /** Unique per run, so message ids never repeat across restarts on a durable store (they would be dropped as duplicates). */
+    private readonly runId: string,
+    /** The variables of a conversation resumed from a durable store. */
+    resumed: Record<string, unknown> = {},
+  ) {
+    this.variables = resumed;
+  }
 
   private say(text = '') {
     writeLine(this.io.stdout, text);
@@ -86,7 +97,11 @@ class ChatSession {
     body: InboundMessage extends infer M ? (M extends unknown ? Omit<M, 'id' | 'timestamp'> : never) : never,
   ) {
     this.sequence++;
-    const message = { ...body, id: `cli-${this.sequence}`, timestamp: this.clock.now() } as InboundMessage;
+    const message = {
+      ...body,
+      id: `cli-${this.runId}-${this.sequence}`,
+      timestamp: this.clock.now(),
+    } as InboundMessage;
     this.show(
       await this.engine.handle({
         conversation: this.conversation,
@@ -204,14 +219,19 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
 
   // The CLI is the edge: the fake clock starts at the real time and then moves only by /advance.
-  const clock = createFakeClock(Date.now());
+  const startedAt = Date.now();
+  const clock = createFakeClock(startedAt);
+  const conversation = { channel: 'cli', botId: 'botpe-cli', userId: 'cli-user' };
+  const saved = await store.load(conversationKey(conversation)).catch(() => null);
   const engine = createEngine({ flows: [file.document], store, clock });
   const session = new ChatSession(
     engine,
     clock,
-    { channel: 'cli', botId: 'botpe-cli', userId: 'cli-user' },
+    conversation,
     values.name !== undefined ? { name: values.name } : undefined,
     io,
+    startedAt.toString(36),
+    saved?.state && saved.status !== 'ended' ? saved.state.context.variables : {},
   );
   const interactive = io.stdin.isTTY === true;
   const { flow } = parsedFlow;
@@ -219,6 +239,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
     io.stdout,
     `botpe chat: "${flow.name ?? flow.id}" (${flow.id} v${flow.version}). Say something; /help lists commands.`,
   );
+  if (saved?.state && saved.status !== 'ended') {
+    writeLine(
+      io.stdout,
+      `-- resuming the saved conversation: it waits at node "${saved.state.node}" (${saved.status}) --`,
+    );
+  }
 
   const lines = createInterface({
     input: io.stdin,

@@ -109,7 +109,8 @@ function build(flow: Flow, hash: string, registry: NodeRegistry, maxTransitions:
     hash,
     machine,
     stateOf: (nodeId) => valueByNode.get(nodeId),
-    nodeOf: (value) => (typeof value === 'string' ? undefined : nodeByState.get(Object.values(value)[0] as string)),
+    nodeOf: (value) =>
+      typeof value === 'string' ? undefined : nodeByState.get(Object.values(value)[0] as string),
     node: (nodeId) => nodes.get(nodeId),
     start: { node: startNode, data: startNode.data as StartData },
     defaultLocale,
@@ -162,7 +163,10 @@ function buildMachine(
   return setup({
     types: {} as { context: FlowContext; events: FlowEvent; input: FlowInput },
     actions: {
-      apply: assign(({ context, event }, { from, source }: { from: string; source: PlanSource }) => planner.plan(context, event, from, source)?.update ?? {}),
+      apply: assign(
+        ({ context, event }, { from, source }: { from: string; source: PlanSource }) =>
+          planner.plan(context, event, from, source)?.update ?? {},
+      ),
     },
     guards: {
       lands: ({ context, event }, { from, source, to }: { from: string; source: PlanSource; to: string }) =>

@@ -62,7 +62,9 @@ class NodeView implements NodeContext<unknown, unknown> {
   }
 
   text(value: string | Record<string, string> | undefined): string {
-    return value === undefined ? '' : interpolate(pickLocale(value, this.locale, this.defaultLocale), this.variables);
+    return value === undefined
+      ? ''
+      : interpolate(pickLocale(value, this.locale, this.defaultLocale), this.variables);
   }
 
   interpolate(value: unknown): unknown {
@@ -105,19 +107,32 @@ export function createPlanner(
   const startId = flow.nodes.find((node) => node.type === 'start')!.id;
   const instant = (nodeId: string) => nodes.get(nodeId)?.definition.instant === true;
 
-  const nodeContext = (nodeId: string, context: FlowContext, meta: EventMeta): NodeContext<unknown, unknown> =>
-    new NodeView(nodeId, nodes.get(nodeId)!.node.data, context, meta, defaultLocale, edges.get(nodeId) ?? NO_EDGES);
+  const nodeContext = (
+    nodeId: string,
+    context: FlowContext,
+    meta: EventMeta,
+  ): NodeContext<unknown, unknown> =>
+    new NodeView(
+      nodeId,
+      nodes.get(nodeId)!.node.data,
+      context,
+      meta,
+      defaultLocale,
+      edges.get(nodeId) ?? NO_EDGES,
+    );
 
   /** Applies a node's outcome to a working context (mutates it: it is the plan's own copy). */
   const apply = (context: FlowContext, nodeId: string, outcome: NodeOutcome): void => {
     if (outcome.set || outcome.unset) {
       let variables = context.variables;
-      for (const [path, value] of Object.entries(outcome.set ?? {})) variables = writePath(variables, path, value);
+      for (const [path, value] of Object.entries(outcome.set ?? {}))
+        variables = writePath(variables, path, value);
       for (const path of outcome.unset ?? []) variables = deletePath(variables, path);
       context.variables = variables;
     }
     if (outcome.send?.length) context.outbound = [...context.outbound, ...outcome.send];
-    if (outcome.events?.length) context.events = [...context.events, ...outcome.events.map((event) => ({ ...event, nodeId }))];
+    if (outcome.events?.length)
+      context.events = [...context.events, ...outcome.events.map((event) => ({ ...event, nodeId }))];
     if ('local' in outcome) context.local = outcome.local;
     if (outcome.next !== undefined) context.exit = { handle: outcome.next };
     else if (outcome.jump !== undefined) context.exit = { jump: outcome.jump };
@@ -129,7 +144,11 @@ export function createPlanner(
     } else {
       const wait = outcome.wait ?? {};
       if (wait.timers) {
-        context.timers = wait.timers.map((timer) => ({ id: `${nodeId}#${context.sequence}:${timer.name}`, name: timer.name, at: timer.at }));
+        context.timers = wait.timers.map((timer) => ({
+          id: `${nodeId}#${context.sequence}:${timer.name}`,
+          name: timer.name,
+          at: timer.at,
+        }));
       }
       if (wait.status) context.status = wait.status;
     }
@@ -198,7 +217,9 @@ export function createPlanner(
       case 'flow.effect':
         if (context.effect?.nodeId !== nodeId || event.nodeId !== nodeId) return null;
         context.effect = null;
-        return definition.onEffectResult?.(view(), event.result) ?? { next: event.result.ok ? 'success' : 'error' };
+        return (
+          definition.onEffectResult?.(view(), event.result) ?? { next: event.result.ok ? 'success' : 'error' }
+        );
       case 'flow.release':
         return definition.onRelease ? definition.onRelease(view(), event.variables) : null;
       case 'flow.return':
@@ -210,13 +231,19 @@ export function createPlanner(
 
   /** The index of the global command a message types, or -1. Commands are typed words: a tap answers the node. */
   const commandOf = (context: FlowContext, event: FlowEvent): number => {
-    if (event.type !== 'flow.input' || event.message.type !== 'text' || context.status === 'handoff') return -1;
+    if (event.type !== 'flow.input' || event.message.type !== 'text' || context.status === 'handoff')
+      return -1;
     const text = fold(event.message.text);
     return text === '' ? -1 : commands.findIndex((command) => command.keywords.includes(text));
   };
 
   /** Computes a plan; null when nothing happens (the event does not concern the node). */
-  const compute = (context: FlowContext, event: FlowEvent | { type: string; input?: FlowInput }, from: string, source: PlanSource): Plan | null => {
+  const compute = (
+    context: FlowContext,
+    event: FlowEvent | { type: string; input?: FlowInput },
+    from: string,
+    source: PlanSource,
+  ): Plan | null => {
     const meta = metaOf(event);
     switch (source) {
       case 'boot': {
@@ -234,7 +261,10 @@ export function createPlanner(
         if (index < 0) return null;
         const working: FlowContext = { ...context };
         const target = commands[index]!.target;
-        working.variables = { ...working.variables, $input: inboundText((event as Extract<FlowEvent, { type: 'flow.input' }>).message) };
+        working.variables = {
+          ...working.variables,
+          $input: inboundText((event as Extract<FlowEvent, { type: 'flow.input' }>).message),
+        };
         enter(working, target, meta);
         return { landing: follow(working, target, meta), update: working };
       }
@@ -251,11 +281,29 @@ export function createPlanner(
 
   // One slot is enough: xstate asks every guard of a transition list, then runs the chosen action,
   // synchronously and with the same context and event objects.
-  let memo: { context: FlowContext; event: object; from: string; source: PlanSource; plan: Plan | null } | null = null;
+  let memo: {
+    context: FlowContext;
+    event: object;
+    from: string;
+    source: PlanSource;
+    plan: Plan | null;
+  } | null = null;
 
   /** The plan for (context, event) from a node, memoised across the guards and the action that share them. */
-  const plan = (context: FlowContext, event: FlowEvent | { type: string; input?: FlowInput }, from: string, source: PlanSource): Plan | null => {
-    if (memo && memo.context === context && memo.event === event && memo.from === from && memo.source === source) return memo.plan;
+  const plan = (
+    context: FlowContext,
+    event: FlowEvent | { type: string; input?: FlowInput },
+    from: string,
+    source: PlanSource,
+  ): Plan | null => {
+    if (
+      memo &&
+      memo.context === context &&
+      memo.event === event &&
+      memo.from === from &&
+      memo.source === source
+    )
+      return memo.plan;
     const result = compute(context, event, from, source);
     memo = { context, event, from, source, plan: result };
     return result;

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 import { initialTransition, transition } from 'xstate';
 import { type CompiledFlow, compileFlow, LOOP_LIMIT } from '../compile/compile.js';
-import { hashText } from '../compile/hash.js';
 import { type EventMeta, type FlowContext, persistedContext, stepContext } from '../compile/context.js';
+import { hashText } from '../compile/hash.js';
 import { BotpeError, describeError, engineError } from '../errors.js';
 import { parseDuration } from '../flow/duration.js';
 import {
@@ -476,7 +476,10 @@ export function createEngine(options: EngineOptions): Engine {
     harvest(compiled, snapshot.context);
     const context = snapshot.context;
     const flow = compiled.flow;
-    if (entered.length > limits.maxTransitionsPerStep || (snapshot.status === 'done' && snapshot.context.endReason === LOOP_LIMIT))
+    if (
+      entered.length > limits.maxTransitionsPerStep ||
+      (snapshot.status === 'done' && snapshot.context.endReason === LOOP_LIMIT)
+    )
       halted = true;
     for (const { compiled: from, nodeId } of entered.slice(0, limits.maxTransitionsPerStep)) {
       events.push({

@@ -1,3 +1,4 @@
+import { engineError } from '../errors.js';
 import type { SessionRecord, Store } from '../ports/store.js';
 
 export interface MemoryStoreOptions {
@@ -81,7 +82,7 @@ export function createMemoryStore(_options: MemoryStoreOptions = {}): Store {
   let closed = false;
 
   const assertOpen = () => {
-    if (closed) throw new Error('[@botpe/engine] the memory store is closed');
+    if (closed) throw engineError('STORE_FAILED', 'the memory store is closed');
   };
 
   return {

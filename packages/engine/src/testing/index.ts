@@ -18,3 +18,9 @@ export {
   scenarioFileSchema,
   scenarioSchema,
 } from './scenario.js';
+export {
+  runStoreConformance,
+  type StoreConformanceOptions,
+  type StoreFactory,
+  testRecord,
+} from './store-conformance.js';
