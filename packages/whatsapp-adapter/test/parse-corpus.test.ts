@@ -1,12 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseWebhook } from '@botpe/whatsapp-adapter';
 import { describe, expect, it } from 'vitest';
 
-// The shared corpus sits beside the clone: /work/main → ../shared/corpus/whatsapp (same in CI).
+// The shared corpus sits beside the clone (../shared/corpus/whatsapp, as in CI). A copy lives in
+// test/fixtures/meta-corpus so a clone on its own runs the same cases; a test keeps the two equal.
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const corpusDir = join(repoRoot, '../shared/corpus/whatsapp');
+const sharedCorpus = join(repoRoot, '../shared/corpus/whatsapp');
+const vendoredCorpus = join(repoRoot, 'packages/whatsapp-adapter/test/fixtures/meta-corpus');
+const corpusDir = existsSync(sharedCorpus) ? sharedCorpus : vendoredCorpus;
 const load = (file: string): unknown => JSON.parse(readFileSync(join(corpusDir, file), 'utf8'));
 
 const bot = { channel: 'whatsapp', botId: '106540352242922', userId: '16505551234' };
@@ -174,6 +177,19 @@ const expectations: Record<string, (parsed: ReturnType<typeof parseWebhook>) => 
 };
 
 describe('parseWebhook over the shared corpus of Meta payloads', () => {
+  it.runIf(existsSync(sharedCorpus))('the vendored copy matches ../shared/corpus/whatsapp', () => {
+    const names = (dir: string) =>
+      readdirSync(dir)
+        .filter((file) => file.endsWith('.json'))
+        .sort();
+    expect(names(vendoredCorpus)).toEqual(names(sharedCorpus));
+    for (const file of names(sharedCorpus)) {
+      expect(readFileSync(join(vendoredCorpus, file), 'utf8'), file).toBe(
+        readFileSync(join(sharedCorpus, file), 'utf8'),
+      );
+    }
+  });
+
   const files = readdirSync(corpusDir).filter((file) => file.endsWith('.json'));
 
   it('has an expectation for every corpus file', () => {
