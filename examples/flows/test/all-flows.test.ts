@@ -5,9 +5,9 @@ import {
   FLOW_ISSUE_CODES,
   type FlowIssue,
   parseFlow,
+  whatsappChannelLimits,
 } from '@botpe/engine';
 import { describe, expect, it } from 'vitest';
-import { whatsappChannelLimits } from '../../../packages/engine/src/cli/channels.js';
 import { exampleFlowFiles, loadExampleFlow } from './load-flow.js';
 
 /** Node types outside the core (`ai.reply`, …) that a flow uses. */

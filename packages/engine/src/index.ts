@@ -26,7 +26,7 @@ export type * from './ports/clock.js';
 export { systemClock } from './ports/clock.js';
 export type * from './ports/store.js';
 export type * from './ports/transport.js';
-export { unlimitedChannel } from './ports/transport.js';
+export { unlimitedChannel, whatsappChannelLimits } from './ports/transport.js';
 export { createEngine, type EngineLimits, type EngineOptions } from './runtime/engine.js';
 export { createMemoryStore, type MemoryStoreOptions } from './runtime/memory-store.js';
 export type * from './runtime/types.js';

@@ -12,6 +12,7 @@ import {
 import { createEngine } from '../runtime/engine.js';
 import type { Engine, StepResult, StepStatus } from '../runtime/types.js';
 import { createFakeClock, type FakeClock } from '../testing/fake-clock.js';
+import { parseFileCommand } from './args.js';
 import { type CliCommand, type CliIo, EXIT, writeLine } from './command.js';
 import { readFlowFile } from './flow-file.js';
 import { findOption, renderOutbound } from './render.js';
@@ -163,39 +164,21 @@ class ChatSession {
   }
 }
 
-function parseChatArgs(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      name: { type: 'string' },
-      store: { type: 'string', default: 'memory' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-}
-
 async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseChatArgs>;
-  try {
-    parsed = parseChatArgs(args);
-  } catch (error) {
-    writeLine(io.stderr, `botpe chat: ${(error as Error).message}`);
-    writeLine(io.stderr, USAGE);
-    return EXIT.usage;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    writeLine(io.stdout, USAGE);
-    return EXIT.ok;
-  }
-  if (positionals.length !== 1) {
-    writeLine(io.stderr, `botpe chat: expected one flow file, got ${positionals.length}`);
-    writeLine(io.stderr, USAGE);
-    return EXIT.usage;
-  }
-  const path = positionals[0]!;
+  const parsed = parseFileCommand('chat', USAGE, io, () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        name: { type: 'string' },
+        store: { type: 'string', default: 'memory' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }),
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, path } = parsed;
   const file = await readFlowFile(path);
   if (!file.ok) {
     writeLine(io.stderr, `botpe chat: ${file.problem}`);

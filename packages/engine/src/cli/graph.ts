@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseFlow } from '../flow/parse.js';
 import type { Flow } from '../flow/schema.js';
+import { parseFileCommand } from './args.js';
 import { type CliCommand, EXIT, writeLine } from './command.js';
 import { readFlowFile } from './flow-file.js';
 
@@ -78,30 +79,23 @@ export const graphCommand: CliCommand = {
   summary: 'print a flow as a Mermaid flowchart',
   usage,
   async run(args, io) {
-    let positionals: string[];
-    try {
-      const parsed = parseArgs({ args, options: { help: { type: 'boolean' } }, allowPositionals: true });
-      if (parsed.values.help) {
-        writeLine(io.stdout, usage);
-        return EXIT.ok;
-      }
-      positionals = parsed.positionals;
-    } catch (error) {
-      writeLine(io.stderr, `botpe graph: ${(error as Error).message}\n${usage}`);
-      return EXIT.usage;
-    }
-    if (positionals.length !== 1) {
-      writeLine(io.stderr, usage);
-      return EXIT.usage;
-    }
-    const file = await readFlowFile(positionals[0]!);
+    const parsed = parseFileCommand('graph', usage, io, () =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: { help: { type: 'boolean', short: 'h' } },
+      }),
+    );
+    if (typeof parsed === 'number') return parsed;
+    const file = await readFlowFile(parsed.path);
     if (!file.ok) {
       writeLine(io.stderr, `botpe graph: ${file.problem}`);
       return EXIT.usage;
     }
     const result = parseFlow(file.document);
     if (!result.ok) {
-      writeLine(io.stderr, `botpe graph: the flow has errors; run \`botpe validate ${positionals[0]}\``);
+      writeLine(io.stderr, `botpe graph: the flow has errors; run \`botpe validate ${parsed.path}\``);
       return EXIT.invalid;
     }
     io.stdout.write(flowToMermaid(result.flow));

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { FlowIssue } from '../flow/issues.js';
 import { parseFlow } from '../flow/parse.js';
+import { parseFileCommand } from './args.js';
 import { channelLimitsByName } from './channels.js';
 import { type CliCommand, type CliIo, EXIT, writeLine } from './command.js';
 import { readFlowFile } from './flow-file.js';
@@ -48,24 +49,20 @@ export function formatIssues(issues: readonly FlowIssue[]): string[] {
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseValidateArgs>;
-  try {
-    parsed = parseValidateArgs(args);
-  } catch (error) {
-    writeLine(io.stderr, `botpe validate: ${(error as Error).message}`);
-    writeLine(io.stderr, USAGE);
-    return EXIT.usage;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    writeLine(io.stdout, USAGE);
-    return EXIT.ok;
-  }
-  if (positionals.length !== 1) {
-    writeLine(io.stderr, `botpe validate: expected one flow file, got ${positionals.length}`);
-    writeLine(io.stderr, USAGE);
-    return EXIT.usage;
-  }
+  const parsed = parseFileCommand('validate', USAGE, io, () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        channel: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }),
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, path } = parsed;
   const limits = values.channel === undefined ? undefined : channelLimitsByName[values.channel];
   if (values.channel !== undefined && !limits) {
     writeLine(
@@ -74,7 +71,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
     );
     return EXIT.usage;
   }
-  const path = positionals[0]!;
   const file = await readFlowFile(path);
   if (!file.ok) {
     writeLine(io.stderr, `botpe validate: ${file.problem}`);
@@ -101,19 +97,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   for (const line of formatIssues([...result.errors, ...result.warnings])) writeLine(io.stdout, line);
   return result.ok ? EXIT.ok : EXIT.invalid;
-}
-
-function parseValidateArgs(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      channel: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
 }
 
 /** `botpe validate <flow.json> [--json] [--channel whatsapp]`. */

@@ -5,7 +5,7 @@ import type { Flow, FlowNode } from '../flow/schema.js';
 import type { AnyNodeDefinition } from '../nodes/define.js';
 import { createRegistry, type NodeRegistry } from '../nodes/registry.js';
 import type { StartData } from '../nodes/start.js';
-import type { FlowContext, FlowEvent, FlowInput } from './context.js';
+import { type FlowContext, type FlowEvent, type FlowInput, stepContext } from './context.js';
 import { hashJson } from './hash.js';
 import { createPlanner, ENDED_STATE, LOOP_LIMIT, type PlanSource } from './plan.js';
 
@@ -176,21 +176,14 @@ function buildMachine(
     id: `flow:${flow.id}`,
     initial: BOOT_STATE,
     // Without input (xstate's throwaway initial state in `transition`), start empty rather than throw.
-    context: ({ input }) => ({
-      variables: input?.variables ?? {},
-      local: undefined,
-      sequence: 0,
-      timers: [],
-      status: 'waiting',
-      outbound: [],
-      events: [],
-      entered: [],
-      traversed: [],
-      exit: null,
-      effect: null,
-      call: null,
-      endReason: null,
-    }),
+    context: ({ input }) =>
+      stepContext({
+        variables: input?.variables ?? {},
+        local: undefined,
+        sequence: 0,
+        timers: [],
+        status: 'waiting',
+      }),
     states: root,
   });
 }

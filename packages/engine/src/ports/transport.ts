@@ -61,3 +61,24 @@ export interface Transport {
   readonly limits: ChannelLimits;
   send(conversation: ConversationRef, message: OutboundMessage, options: SendOptions): Promise<SendReceipt>;
 }
+
+/**
+ * WhatsApp Cloud API limits, as the channel lint checks them (`botpe validate --channel whatsapp`)
+ * and the WhatsApp adapter's transport applies them. The interactive body limit is 1024: Meta's
+ * list page says 4096, but every SDK enforces 1024.
+ */
+export const whatsappChannelLimits: ChannelLimits = Object.freeze({
+  maxButtons: 3,
+  maxButtonTitle: 20,
+  maxListRows: 10,
+  maxListSections: 10,
+  maxRowTitle: 24,
+  maxRowDescription: 72,
+  maxSectionTitle: 24,
+  maxListButtonLabel: 20,
+  maxInteractiveBody: 1024,
+  maxText: 4096,
+  maxHeader: 60,
+  maxFooter: 60,
+  maxCaption: 1024,
+});
