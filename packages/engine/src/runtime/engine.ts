@@ -686,9 +686,10 @@ export function createEngine(options: EngineOptions): Engine {
     assertInbound(event);
     const { conversation, message } = event;
     const key = conversationKey(conversation);
-    // Sessions keep a short hash of each id: a WhatsApp id is ~60 characters, and 32 of them would
-    // triple the size of a session record.
-    const processedId = hashText(message.id);
+    // Sessions keep an 8-character hash (~41 bits) of each id: a WhatsApp id is ~60 characters, and
+    // 32 of them would triple the size of a session record. A false duplicate among 32 remembered
+    // ids has a chance of about 1 in 10^11.
+    const processedId = hashText(message.id).slice(-8);
     return step(conversation, async (stored, now) => {
       const events: EngineEvent[] = [];
       if (stored?.processed.includes(processedId))
