@@ -69,12 +69,22 @@ export class BotpeError<Code extends string = string> extends Error {
   }
 }
 
-/** An error raised by the engine itself. */
+/**
+ * An error raised by the engine itself, its message prefixed with the package.
+ *
+ * @example
+ * throw engineError('FLOW_NOT_FOUND', 'no flow "pizza"', { details: { flowId: 'pizza' } });
+ */
 export function engineError(code: EngineErrorCode, message: string, options?: BotpeErrorOptions) {
   return new BotpeError(code, `[@botpe/engine] ${message}`, options);
 }
 
-/** Turns anything user code threw into a short, loggable message. */
+/**
+ * Turns anything user code threw into a short, loggable message.
+ *
+ * @example
+ * describeError(new Error('boom')); // 'boom'
+ */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;

@@ -91,12 +91,22 @@ export type OutboundMessage =
   | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string }
   | { type: 'reaction'; messageId: string; emoji: string };
 
-/** The stable text of a conversation reference, used as the session key. */
+/**
+ * The stable text of a conversation reference, used as the session key.
+ *
+ * @example
+ * conversationKey({ channel: 'whatsapp', botId: '1555000', userId: '15550001111' }); // 'whatsapp:1555000:15550001111'
+ */
 export function conversationKey(conversation: ConversationRef): string {
   return `${conversation.channel}:${conversation.botId}:${conversation.userId}`;
 }
 
-/** The text a user message carries, as `{{$input}}` sees it. */
+/**
+ * The text a user message carries, as `{{$input}}` sees it.
+ *
+ * @example
+ * inboundText({ id: 'm1', timestamp: 0, type: 'button', buttonId: 'large', text: 'Large' }); // 'Large'
+ */
 export function inboundText(message: InboundMessage): string {
   switch (message.type) {
     case 'text':

@@ -285,3 +285,43 @@ describe('the loop guard', () => {
     expect(result.events.find((event) => event.type === 'error')).toMatchObject({ code: 'LOOP_LIMIT' });
   });
 });
+
+describe('a node that throws', () => {
+  it('ends the conversation with a node.failed event, and the next message starts afresh', async () => {
+    const { defineNode } = await import('@botpe/engine');
+    const { z } = await import('zod');
+    const broken = defineNode({
+      type: 'test.broken',
+      data: z.object({}),
+      handles: () => [{ id: 'out' }],
+      waits: () => true,
+      enter: () => ({ send: [{ type: 'text', text: 'Type something' }], wait: {} }),
+      onInput: () => {
+        throw new Error('bug in a custom node');
+      },
+    });
+    const flow = {
+      schema: 'botpe.flow/v1',
+      id: 'broken',
+      version: 1,
+      nodes: [
+        { id: 'start', type: 'start', data: {} },
+        { id: 'b', type: 'test.broken', data: {} },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'b' }],
+    };
+    const engine = createEngine({ flows: [flow], nodes: [broken], clock: createFakeClock() });
+    await engine.handle(text('m1', 'hi'));
+    const failed = await engine.handle(text('m2', 'boom'));
+    expect(failed.status).toBe('ended');
+    expect(failed.events.find((event) => event.type === 'node.failed')).toMatchObject({
+      nodeId: 'b',
+      message: 'bug in a custom node',
+    });
+    expect(failed.events.find((event) => event.type === 'session.ended')).toMatchObject({
+      reason: 'node-failed',
+    });
+    const again = await engine.handle(text('m3', 'hi'));
+    expect(again.outbound).toEqual([{ type: 'text', text: 'Type something' }]);
+  });
+});

@@ -1,3 +1,4 @@
+import { describeError } from '../errors.js';
 import { deletePath, readPath, writePath } from '../flow/paths.js';
 import type { Flow, FlowNode } from '../flow/schema.js';
 import { fold, interpolate, interpolateDeep, pickLocale } from '../flow/text.js';
@@ -9,6 +10,8 @@ import type { EventMeta, FlowContext, FlowEvent, FlowInput } from './context.js'
 export const ENDED_STATE = 'ended';
 /** The `endReason` of a conversation the loop guard stopped. */
 export const LOOP_LIMIT = 'loop-limit';
+/** The `endReason` of a conversation whose node threw. */
+export const NODE_FAILED = 'node-failed';
 
 /** What starts a plan: the machine's first entry, an event in a node, a global command, or a node's pending exit. */
 export type PlanSource = 'boot' | 'event' | 'command' | 'exit';
@@ -154,6 +157,21 @@ export function createPlanner(
     }
   };
 
+  /**
+   * Runs a node's handler. A node that throws (a bug in a custom node) ends the conversation with a
+   * `node.failed` event instead of breaking the step: the next message starts afresh.
+   */
+  const guarded = <T extends NodeOutcome | null>(decide: () => T): T | NodeOutcome => {
+    try {
+      return decide();
+    } catch (error) {
+      return {
+        events: [{ type: 'node.failed', message: describeError(error) }],
+        end: { reason: NODE_FAILED },
+      };
+    }
+  };
+
   /** Enters a node: fresh node state, then its `enter`. */
   const enter = (context: FlowContext, nodeId: string, meta: EventMeta): void => {
     context.sequence += 1;
@@ -165,7 +183,11 @@ export function createPlanner(
     context.effect = null;
     context.call = null;
     if (context.entered.length > maxTransitions) return;
-    apply(context, nodeId, nodes.get(nodeId)!.definition.enter(nodeContext(nodeId, context, meta)));
+    apply(
+      context,
+      nodeId,
+      guarded(() => nodes.get(nodeId)!.definition.enter(nodeContext(nodeId, context, meta))),
+    );
   };
 
   const end = (context: FlowContext, reason: string): string => {
@@ -201,7 +223,10 @@ export function createPlanner(
   };
 
   /** The outcome of an event in a node, on the working context; null when the event does not concern it. */
-  const handle = (context: FlowContext, nodeId: string, event: FlowEvent): NodeOutcome | null => {
+  const handle = (context: FlowContext, nodeId: string, event: FlowEvent): NodeOutcome | null =>
+    guarded(() => handleEvent(context, nodeId, event));
+
+  const handleEvent = (context: FlowContext, nodeId: string, event: FlowEvent): NodeOutcome | null => {
     const definition = nodes.get(nodeId)!.definition;
     const view = () => nodeContext(nodeId, context, event.meta);
     switch (event.type) {

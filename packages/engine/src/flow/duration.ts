@@ -5,7 +5,13 @@ export type Duration = string | number;
 
 const parsed = new Map<string, number | null>();
 
-/** Milliseconds of a duration, or null when it is not one. */
+/**
+ * Milliseconds of a duration, or null when it is not one.
+ *
+ * @example
+ * parseDuration('1h30m'); // 5_400_000
+ * parseDuration('soon'); // null
+ */
 export function parseDuration(duration: Duration): number | null {
   if (typeof duration === 'number') return Number.isFinite(duration) && duration >= 0 ? duration : null;
   // Flows repeat a handful of durations on every step (timeouts, session expiry): read each once.

@@ -24,7 +24,12 @@ export function parsePath(path: string): Array<string | number> | null {
   return segments;
 }
 
-/** Reads a path; undefined when any step is missing. */
+/**
+ * Reads a path; undefined when any step is missing.
+ *
+ * @example
+ * readPath({ order: { items: [{ name: 'Margherita' }] } }, 'order.items[0].name'); // 'Margherita'
+ */
 export function readPath(root: unknown, path: string): unknown {
   const segments = parsePath(path.trim());
   if (!segments) return undefined;

@@ -11,7 +11,13 @@ export function stringify(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Fills `{{path}}` placeholders from `variables`. A missing variable renders as the empty string. */
+/**
+ * Fills `{{path}}` placeholders from `variables`. A missing variable renders as the empty string.
+ * Nothing is evaluated: a placeholder is a path, never an expression.
+ *
+ * @example
+ * interpolate('Hi {{contact.name}}!', { contact: { name: 'Ana' } }); // 'Hi Ana!'
+ */
 export function interpolate(template: string, variables: Readonly<Record<string, unknown>>): string {
   if (!template.includes('{{')) return template;
   return template.replace(PLACEHOLDER, (_match, path: string) => stringify(readPath(variables, path)));

@@ -73,6 +73,9 @@ function interactiveIssues(data: InteractiveData, context: LintContext): FlowIss
 /**
  * The channel lint: what a flow asks of a channel beyond its limits, and the fallback that applies.
  * Runs only when the flow is checked against a channel (`parseFlow(doc, { limits })`).
+ *
+ * @example
+ * // In a custom node: lint: (data, context) => channelIssues.buttons(data, context)
  */
 export const channelIssues = {
   message(data: { text?: Text; media?: { caption?: Text } }, context: LintContext): FlowIssue[] {

@@ -335,18 +335,22 @@ export function createEngine(options: EngineOptions): Engine {
           resolve(failure('EFFECT_TIMEOUT', `timed out after ${timeoutMs} ms`));
         }, timeoutMs);
       });
-      const work = definition
-        .runEffect(request.request, {
-          nodeId: request.nodeId,
-          data: node.data,
-          conversation: meta.conversation,
-          variables: context.variables,
-          idempotencyKey: `${key}:${version}:${request.nodeId}`,
-          signal: controller.signal,
-          deadline: meta.now + timeoutMs,
-          timeoutMs,
-          services: { actions, http: options.http ?? {} },
-        })
+      const runEffect = definition.runEffect;
+      // Through a promise, so a runEffect that throws synchronously is a failed effect, not a failed step.
+      const work = Promise.resolve()
+        .then(() =>
+          runEffect(request.request, {
+            nodeId: request.nodeId,
+            data: node.data,
+            conversation: meta.conversation,
+            variables: context.variables,
+            idempotencyKey: `${key}:${version}:${request.nodeId}`,
+            signal: controller.signal,
+            deadline: meta.now + timeoutMs,
+            timeoutMs,
+            services: { actions, http: options.http ?? {} },
+          }),
+        )
         .then(
           (value): EffectResult => {
             settled = true;

@@ -255,7 +255,13 @@ export async function runScenario(
   return { name: parsed.data.name, passed: failures.length === 0, failures, coveredNodes, coveredEdges };
 }
 
-/** Node and edge coverage of a flow by a set of scenario results. */
+/**
+ * Node and edge coverage of a flow by a set of scenario results.
+ *
+ * @example
+ * const { nodes, edges } = flowCoverage(parseFlow(doc).flow!, results);
+ * console.log(`${nodes.percent}% of nodes, missed: ${nodes.missed.join(', ')}`);
+ */
 export function flowCoverage(flow: Flow, results: ScenarioResult[]) {
   const nodes = new Set(results.flatMap((result) => [...result.coveredNodes]));
   const edges = new Set(results.flatMap((result) => [...result.coveredEdges]));
