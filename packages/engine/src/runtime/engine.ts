@@ -835,8 +835,7 @@ export function createEngine(options: EngineOptions): Engine {
       if (keys.length === 0) return delivered;
       for (const key of keys) {
         attempted.add(key);
-        const record = await storeCall('load a session', () => store.load(key));
-        if (!record) continue;
+        // In the conversation's queue: a step of this process may be delivering the same entries.
         delivered += await queue.run(key, async () => {
           const fresh = await storeCall('load a session', () => store.load(key));
           if (!fresh) return 0;
