@@ -3,6 +3,7 @@ import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg';
 import { driverMissing, storageError } from './errors.js';
 import { createLifecycle, wrapFailure } from './internal/lifecycle.js';
 import { type Migration, pendingMigrations } from './internal/migrations.js';
+import { clientOrTarget } from './internal/options.js';
 import {
   checkExpectedVersion,
   checkKey,
@@ -117,21 +118,13 @@ function query(name: keyof typeof statements, values: unknown[]): QueryConfig {
  * const engine = createEngine({ flows: [flow], store });
  */
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
-  if (typeof options !== 'object' || options === null) {
-    throw storageError(
-      'STORAGE_CONFIG_INVALID',
-      'createPostgresStore needs { connectionString } or { pool }',
-    );
-  }
+  const { given, target: connectionString } = clientOrTarget<Pool>(
+    'createPostgresStore',
+    options,
+    'pool',
+    'connectionString',
+  );
   const namespace = checkNamespace(options.namespace ?? 'default', 'namespace');
-  const given = 'pool' in options && options.pool !== undefined ? options.pool : undefined;
-  const connectionString = 'connectionString' in options ? options.connectionString : undefined;
-  if (given === undefined && (typeof connectionString !== 'string' || connectionString.length === 0)) {
-    throw storageError(
-      'STORAGE_CONFIG_INVALID',
-      'createPostgresStore needs { connectionString } or { pool }',
-    );
-  }
   const poolConfig = 'poolConfig' in options ? options.poolConfig : undefined;
 
   const lifecycle = createLifecycle(

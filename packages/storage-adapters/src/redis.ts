@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { SessionRecord, Store } from '@botpe/engine';
 import type { Redis, RedisOptions } from 'ioredis';
-import { driverMissing, storageError } from './errors.js';
+import { driverMissing } from './errors.js';
 import { createLifecycle, wrapFailure } from './internal/lifecycle.js';
 import { pendingMigrations } from './internal/migrations.js';
+import { clientOrTarget } from './internal/options.js';
 import {
   checkExpectedVersion,
   checkKey,
@@ -64,15 +65,8 @@ const LAYOUT_VERSION = 1;
  * const engine = createEngine({ flows: [flow], store });
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
-  if (typeof options !== 'object' || options === null) {
-    throw storageError('STORAGE_CONFIG_INVALID', 'createRedisStore needs { url } or { client }');
-  }
+  const { given, target: url } = clientOrTarget<Redis>('createRedisStore', options, 'client', 'url');
   const prefix = checkNamespace(options.prefix ?? 'botpe', 'prefix');
-  const given = 'client' in options ? options.client : undefined;
-  const url = 'url' in options ? options.url : undefined;
-  if (given === undefined && (typeof url !== 'string' || url.length === 0)) {
-    throw storageError('STORAGE_CONFIG_INVALID', 'createRedisStore needs { url } or { client }');
-  }
   const redisOptions = 'redisOptions' in options ? options.redisOptions : undefined;
 
   const tag = `{${prefix}}`;

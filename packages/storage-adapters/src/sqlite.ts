@@ -3,6 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { driverMissing, storageError } from './errors.js';
 import { createLifecycle, wrapFailure } from './internal/lifecycle.js';
 import { type Migration, pendingMigrations } from './internal/migrations.js';
+import { clientOrTarget } from './internal/options.js';
 import {
   checkExpectedVersion,
   checkKey,
@@ -132,15 +133,13 @@ function prepare(database: SqliteDatabase): Statements {
  * const engine = createEngine({ flows: [flow], store });
  */
 export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
-  if (typeof options !== 'object' || options === null) {
-    throw storageError('STORAGE_CONFIG_INVALID', 'createSqliteStore needs { path } or { database }');
-  }
+  const { given, target: path } = clientOrTarget<SqliteDatabase>(
+    'createSqliteStore',
+    options,
+    'database',
+    'path',
+  );
   const namespace = checkNamespace(options.namespace ?? 'default', 'namespace');
-  const given = 'database' in options ? options.database : undefined;
-  const path = 'path' in options ? options.path : undefined;
-  if (given === undefined && (typeof path !== 'string' || path.length === 0)) {
-    throw storageError('STORAGE_CONFIG_INVALID', 'createSqliteStore needs { path } or { database }');
-  }
   const synchronous = options.synchronous ?? 'full';
   if (synchronous !== 'full' && synchronous !== 'normal') {
     throw storageError('STORAGE_CONFIG_INVALID', 'synchronous must be "full" or "normal"');
