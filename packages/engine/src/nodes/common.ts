@@ -31,6 +31,16 @@ export function timeoutTimers(context: NodeContext<{ timeout?: string | number }
 /** The handle list of a waiting node's optional exits. */
 export const optional = (id: string) => ({ id, optional: true });
 
+/** `{ type: "regex", pattern, flags? }`: a start trigger or a question's input. Flags are limited to i, m, s, u. */
+export const regexMatchSchema = z.object({
+  type: z.literal('regex'),
+  pattern: z.string().min(1),
+  flags: z
+    .string()
+    .regex(/^[imsu]*$/)
+    .optional(),
+});
+
 /** Checks a regular expression from a flow compiles (it is compiled, never evaluated as code). */
 export function regexIssue(
   pattern: string,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { InboundMessage } from '../messages.js';
 import { inboundText } from '../messages.js';
-import { MAX_MATCHED_INPUT } from './common.js';
+import { MAX_MATCHED_INPUT, regexMatchSchema } from './common.js';
 
 /** What a `question` accepts, with its constraints. */
 export const inputSchema = z.discriminatedUnion('type', [
@@ -25,14 +25,7 @@ export const inputSchema = z.discriminatedUnion('type', [
       .optional(),
   }),
   z.object({ type: z.literal('date') }),
-  z.object({
-    type: z.literal('regex'),
-    pattern: z.string().min(1),
-    flags: z
-      .string()
-      .regex(/^[imsu]*$/)
-      .optional(),
-  }),
+  regexMatchSchema,
   z.object({
     type: z.literal('media'),
     kinds: z

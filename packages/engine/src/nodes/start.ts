@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { fold } from '../flow/text.js';
 import type { InboundMessage } from '../messages.js';
 import { inboundText } from '../messages.js';
-import { MAX_MATCHED_INPUT, regexIssue } from './common.js';
+import { MAX_MATCHED_INPUT, regexIssue, regexMatchSchema } from './common.js';
 import { defineNode } from './define.js';
 
 const triggerSchema = z.discriminatedUnion('type', [
@@ -12,14 +12,7 @@ const triggerSchema = z.discriminatedUnion('type', [
     keywords: z.array(z.string().min(1)).min(1),
     match: z.enum(['exact', 'contains']).optional(),
   }),
-  z.object({
-    type: z.literal('regex'),
-    pattern: z.string().min(1),
-    flags: z
-      .string()
-      .regex(/^[imsu]*$/)
-      .optional(),
-  }),
+  regexMatchSchema,
 ]);
 
 const startData = z.object({ triggers: z.array(triggerSchema).optional() });
