@@ -291,3 +291,26 @@ describe('translations', () => {
     expect(result.warnings[0]!.message).toContain('es');
   });
 });
+
+describe('references the host knows', () => {
+  it('reports an action or a subflow flow the options do not list, at the node', () => {
+    const flow = base(
+      [
+        { id: 'act', type: 'action', data: { name: 'refund' } },
+        { id: 'sub', type: 'subflow', data: { flowId: 'address' } },
+      ],
+      [
+        { id: 'e1', source: 'start', target: 'act' },
+        { id: 'e2', source: 'act', sourceHandle: 'success', target: 'sub' },
+        { id: 'e3', source: 'act', sourceHandle: 'error', target: 'sub' },
+      ],
+    );
+    expect(codes(flow).errors).toEqual([]);
+    const { result } = codes(flow, { actions: ['charge'], flowIds: ['other'] });
+    expect(result.errors).toMatchObject([
+      { code: 'action.unknown', nodeId: 'act', path: ['nodes', 1, 'data', 'name'] },
+      { code: 'subflow.unknownFlow', nodeId: 'sub', path: ['nodes', 2, 'data', 'flowId'] },
+    ]);
+    expect(codes(flow, { actions: ['refund'], flowIds: ['address'] }).errors).toEqual([]);
+  });
+});

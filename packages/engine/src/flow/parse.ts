@@ -137,6 +137,8 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
       for (const issue of definition.lint?.(data.data, {
         nodeId: node.id,
         ...(options.limits ? { limits: options.limits } : {}),
+        ...(options.actions ? { actions: options.actions } : {}),
+        ...(options.flowIds ? { flowIds: options.flowIds } : {}),
       }) ?? []) {
         report({ ...issue, path: ['nodes', index, ...issue.path], nodeId: node.id });
       }
@@ -250,30 +252,6 @@ export function parseFlow(input: unknown, options: ParseFlowOptions = {}): Parse
           severity: 'error',
           message: `Node "${node.id}" jumps to "${target}", which does not exist.`,
           path: ['nodes', index, 'data'],
-          nodeId: node.id,
-        });
-      }
-    }
-    if (node.type === 'action' && options.actions) {
-      const name = (node.data as { name: string }).name;
-      if (!options.actions.includes(name)) {
-        report({
-          code: 'action.unknown',
-          severity: 'error',
-          message: `Node "${node.id}" calls action "${name}", which the engine does not know.`,
-          path: ['nodes', index, 'data', 'name'],
-          nodeId: node.id,
-        });
-      }
-    }
-    if (node.type === 'subflow' && options.flowIds) {
-      const flowId = (node.data as { flowId: string }).flowId;
-      if (!options.flowIds.includes(flowId)) {
-        report({
-          code: 'subflow.unknownFlow',
-          severity: 'error',
-          message: `Node "${node.id}" calls flow "${flowId}", which the engine does not know.`,
-          path: ['nodes', index, 'data', 'flowId'],
           nodeId: node.id,
         });
       }

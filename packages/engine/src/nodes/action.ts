@@ -90,6 +90,17 @@ export const actionNode = defineNode<ActionData>({
   settles: true,
   waits: () => false,
   writes: (data) => (data.variable ? [data.variable] : []),
+  lint: (data, { nodeId, actions }) =>
+    actions && !actions.includes(data.name)
+      ? [
+          {
+            code: 'action.unknown',
+            severity: 'error',
+            message: `Node "${nodeId}" calls action "${data.name}", which the engine does not know.`,
+            path: ['data', 'name'],
+          },
+        ]
+      : [],
   enter: (context) => {
     const request: ActionRequest = { name: context.data.name, input: renderInput(context) };
     return {

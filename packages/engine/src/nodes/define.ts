@@ -134,6 +134,10 @@ export interface LintContext {
   nodeId: string;
   /** The channel's limits, when the flow is checked for one (`botpe validate --channel whatsapp`). */
   limits?: ChannelLimits;
+  /** The host's action names, when the engine knows them. */
+  actions?: readonly string[];
+  /** The flow ids a `subflow` may call, when known. */
+  flowIds?: readonly string[];
 }
 
 /**

@@ -20,6 +20,17 @@ export const subflowNode = defineNode({
   settles: true,
   waits: () => true,
   writes: (data) => Object.keys(data.output ?? {}),
+  lint: (data, { nodeId, flowIds }) =>
+    flowIds && !flowIds.includes(data.flowId)
+      ? [
+          {
+            code: 'subflow.unknownFlow',
+            severity: 'error',
+            message: `Node "${nodeId}" calls flow "${data.flowId}", which the engine does not know.`,
+            path: ['data', 'flowId'],
+          },
+        ]
+      : [],
   enter: (context) => {
     const variables: Record<string, unknown> = {
       contact: context.variables.contact,
